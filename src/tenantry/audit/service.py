@@ -1,0 +1,96 @@
+"""Record what changed: an audit event and a revision bump, in the caller's transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from tenantry.audit.models import AuditEvent
+from tenantry.orgs.models import Organization
+from tenantry.store.signals import mark_changed
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who does something: a user (by id and email), an API key, or the operator (CLI)."""
+
+    user_id: str | None
+    label: str
+    ip: str | None = None
+
+    @classmethod
+    def operator(cls) -> Actor:
+        return cls(user_id=None, label="operator")
+
+    @property
+    def is_operator(self) -> bool:
+        return self.user_id is None and self.label == "operator"
+
+
+def record(
+    session: Session,
+    *,
+    actor: Actor,
+    org_id: str | None,
+    action: str,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    target: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one audit event and bump the organization's revision, in the same transaction."""
+    event = AuditEvent(
+        org_id=org_id,
+        actor_id=actor.user_id,
+        actor=actor.label,
+        ip=actor.ip,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        target=target,
+        before=before,
+        after=after,
+    )
+    session.add(event)
+    if org_id is not None:
+        bump_revision(session, org_id)
+    session.flush()
+    return event
+
+
+def bump_revision(session: Session, org_id: str) -> None:
+    session.execute(
+        update(Organization)
+        .where(Organization.id == org_id)
+        .values(revision=Organization.revision + 1)
+        .execution_options(synchronize_session=False)
+    )
+    mark_changed(session, org_id)
+
+
+def events(
+    session: Session,
+    org_id: str,
+    *,
+    action: str | None = None,
+    actor_id: str | None = None,
+    limit: int = 100,
+    before_id: tuple[Any, str] | None = None,
+) -> list[AuditEvent]:
+    """An organization's events, newest first, filtered by action and actor."""
+    query = select(AuditEvent).where(AuditEvent.org_id == org_id)
+    if action is not None:
+        query = query.where(AuditEvent.action == action)
+    if actor_id is not None:
+        query = query.where(AuditEvent.actor_id == actor_id)
+    if before_id is not None:
+        at, eid = before_id
+        query = query.where(
+            (AuditEvent.occurred_at < at) | ((AuditEvent.occurred_at == at) & (AuditEvent.id < eid))
+        )
+    query = query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit)
+    return list(session.scalars(query))

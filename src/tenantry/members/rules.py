@@ -1,0 +1,128 @@
+"""The member rules, stated once over access snapshots and the policy.
+
+Each function either returns or raises the error named after the rule. They read no
+database; the service gathers the snapshots inside its transaction and calls them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tenantry.engine.evaluate import org_mask
+from tenantry.engine.snapshot import AccessSnapshot
+from tenantry.errors import Invalid, PermissionDenied
+from tenantry.members.errors import (
+    CannotManageMember,
+    CannotRemoveOwner,
+    GrantExceedsOwnPermissions,
+    RoleNotAssignable,
+)
+from tenantry.policy.model import MembershipMode, Policy
+
+
+def require(policy: Policy, actor: AccessSnapshot | None, permission: str, doing: str) -> None:
+    """The actor holds the permission (``None`` is the operator, who holds everything)."""
+    if actor is None:
+        return
+    if not org_mask(policy, actor) & policy.permissions[permission].mask:
+        label = policy.permissions[permission].label
+        raise PermissionDenied(f"{doing} needs the '{label}' permission.", permission=permission)
+
+
+def is_owner(policy: Policy, roles: Iterable[str], permissions: Iterable[str]) -> bool:
+    if policy.owner.role is not None:
+        return policy.owner.role in set(roles)
+    return policy.owner.permission in set(permissions)
+
+
+def check_can_manage(policy: Policy, actor: AccessSnapshot | None, target: AccessSnapshot, doing: str) -> None:
+    """The actor's roles manage every role the target holds (or, for per-permission
+    policies, the target holds nothing the actor lacks)."""
+    if actor is None:
+        return
+    if policy.membership is MembershipMode.PERMISSIONS:
+        missing = policy.ids_of(policy.mask_of(target.direct) & ~org_mask(policy, actor))
+        if missing:
+            labels = ", ".join(sorted(policy.permissions[p].label for p in missing))
+            raise CannotManageMember(
+                f"You cannot {doing} a member who holds permissions you do not: {labels}.",
+                permissions=sorted(missing),
+            )
+        return
+    managed: set[str] = set()
+    for name in actor.roles:
+        managed |= policy.roles[name].manages
+    unmanaged = sorted(target.roles - managed)
+    if unmanaged:
+        labels = ", ".join(policy.roles[r].label for r in unmanaged)
+        actor_labels = ", ".join(sorted(policy.roles[r].label for r in actor.roles)) or "no role"
+        error = (
+            CannotRemoveOwner
+            if policy.owner.role in unmanaged
+            else CannotManageMember
+        )
+        raise error(
+            f"{actor_labels} cannot {doing} a member who holds {labels}.",
+            roles=unmanaged,
+        )
+
+
+def check_assignable(
+    policy: Policy, actor: AccessSnapshot | None, roles: Iterable[str], kind_names: frozenset[str]
+) -> None:
+    """Each role exists for this kind of organization, may be given, is managed by the actor,
+    and gives nothing the actor does not hold."""
+    roles = set(roles)
+    if policy.membership is MembershipMode.ONE_ROLE and len(roles) != 1:
+        raise Invalid("Give exactly one organization role.")
+    if policy.membership is MembershipMode.MANY_ROLES and not roles:
+        raise Invalid("Give at least one organization role.")
+    if policy.membership is MembershipMode.PERMISSIONS and roles:
+        raise Invalid(f"Policy {policy.name} grants permissions one by one, not roles.")
+    for name in sorted(roles):
+        role = policy.roles.get(name)
+        if role is None or (role.kinds and not role.kinds & kind_names):
+            choices = ", ".join(r.name for r in policy.roles.values() if not r.kinds or r.kinds & kind_names)
+            raise Invalid(f"Unknown role {name!r}; this organization has {choices}.", role=name)
+        if not role.assignable:
+            raise RoleNotAssignable(f"Nobody can be given {role.label} by invitation or promotion.", role=name)
+    if actor is None:
+        return
+    managed: set[str] = set()
+    for name in actor.roles:
+        managed |= policy.roles[name].manages
+    for name in sorted(roles):
+        if name not in managed and policy.membership is not MembershipMode.PERMISSIONS:
+            raise CannotManageMember(f"You cannot give the role {policy.roles[name].label}.", role=name)
+    check_grant_within(policy, actor, policy.mask_of(_role_permissions(policy, roles)))
+
+
+def _role_permissions(policy: Policy, roles: Iterable[str]) -> set[str]:
+    perms: set[str] = set()
+    for name in roles:
+        perms |= policy.roles[name].permissions
+    return perms
+
+
+def check_grant_within(policy: Policy, actor: AccessSnapshot | None, mask: int) -> None:
+    """You can only grant permissions you hold yourself."""
+    if actor is None:
+        return
+    missing = policy.ids_of(mask & ~org_mask(policy, actor))
+    if missing:
+        labels = ", ".join(sorted(policy.permissions[p].label for p in missing))
+        raise GrantExceedsOwnPermissions(
+            f"You can only grant permissions you hold yourself; you lack {labels}.",
+            permissions=sorted(missing),
+        )
+
+
+def check_permissions_known(policy: Policy, permissions: Iterable[str]) -> set[str]:
+    perms = set(permissions)
+    if policy.membership is not MembershipMode.PERMISSIONS and perms:
+        raise Invalid(f"Policy {policy.name} grants roles, not individual permissions.")
+    for pid in sorted(perms):
+        perm = policy.permissions.get(pid)
+        if perm is None or perm.scope != "organization":
+            raise Invalid(f"Unknown organization permission {pid!r}.", permission=pid)
+    return perms

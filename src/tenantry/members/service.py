@@ -1,0 +1,388 @@
+"""Member use-cases: add, change roles or permissions, remove (one or many), transfer ownership.
+
+Every function runs inside the caller's transaction, takes the organization's write lock
+first, checks the policy's rules against fresh snapshots, writes, and records one audit
+event per change (which bumps the organization's revision).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from tenantry.accounts.models import User
+from tenantry.audit.service import Actor, record
+from tenantry.authz.service import Authorizer
+from tenantry.engine.evaluate import org_mask
+from tenantry.engine.snapshot import AccessSnapshot
+from tenantry.errors import Invalid, NotFound
+from tenantry.members import _rows, rules
+from tenantry.members.errors import (
+    AlreadyMember,
+    CannotChangeOwnRole,
+    CannotRemoveSelf,
+    LastOwner,
+    SeatLimit,
+    UniqueRoleTaken,
+)
+from tenantry.members.models import CrossOrgRole, MemberPermission, MemberRole, Membership
+from tenantry.members.seats import seats_used
+from tenantry.orgs.models import Organization
+from tenantry.orgs.service import lock_org
+from tenantry.policy.model import MembershipMode, Policy
+
+
+@dataclass(frozen=True, slots=True)
+class MemberView:
+    user_id: str
+    email: str
+    name: str
+    roles: tuple[str, ...]
+    permissions: tuple[str, ...]
+    joined_at: datetime
+    last_active_at: datetime | None
+
+
+def actor_snapshot(
+    session: Session, authz: Authorizer, actor: Actor, org_id: str
+) -> AccessSnapshot | None:
+    """The actor's fresh access in the org: None for the operator; NotFound for a stranger,
+    so that nobody learns an organization exists by being refused in it."""
+    if actor.is_operator:
+        return None
+    assert actor.user_id is not None
+    snap = authz.snapshot(actor.user_id, org_id, session)
+    if not snap.is_member and not org_mask(authz.policy, snap):
+        raise NotFound("No such organization.")
+    return snap
+
+
+def _target(session: Session, authz: Authorizer, org_id: str, user_id: str) -> tuple[Membership, AccessSnapshot, User]:
+    membership = session.scalar(
+        select(Membership).where(Membership.org_id == org_id, Membership.user_id == user_id)
+    )
+    user = session.get(User, user_id)
+    if membership is None or user is None:
+        raise NotFound("No such member in this organization.")
+    return membership, authz.snapshot(user_id, org_id, session), user
+
+
+def _owners_after(
+    session: Session, policy: Policy, org_id: str, changes: dict[str, tuple[set[str], set[str]] | None]
+) -> int:
+    """How many owners the org would have if each user id in ``changes`` got the given
+    (roles, permissions), or left (None)."""
+    count = 0
+    for membership in session.scalars(select(Membership).where(Membership.org_id == org_id)):
+        if membership.user_id in changes:
+            change = changes[membership.user_id]
+            if change is None:
+                continue
+            roles, perms = change
+        else:
+            roles = _rows.role_names(session, membership.id)
+            perms = _rows.permission_ids(session, membership.id)
+        count += rules.is_owner(policy, roles, perms)
+    return count
+
+
+def _check_last_owner(
+    session: Session, policy: Policy, org_id: str, changes: dict[str, tuple[set[str], set[str]] | None]
+) -> None:
+    if _owners_after(session, policy, org_id, changes) == 0:
+        who = policy.roles[policy.owner.role].label if policy.owner.role else (
+            f"'{policy.permissions[policy.owner.permission or ''].label}' holder"
+        )
+        raise LastOwner(f"The organization must keep at least one {who}.")
+
+
+def _check_seat(session: Session, org: Organization, adding: int = 1) -> None:
+    if org.seat_cap is None:
+        return
+    used = seats_used(session, org.id)
+    if used + adding > org.seat_cap:
+        raise SeatLimit(
+            f"The plan allows {org.seat_cap} seats and {used} are taken (members and pending "
+            f"invitations); cancel an unused invitation or raise the cap.",
+            seat_cap=org.seat_cap,
+            seats_used=used,
+        )
+
+
+def add_member(
+    session: Session,
+    authz: Authorizer,
+    *,
+    actor: Actor,
+    org_id: str,
+    user_id: str,
+    roles: Iterable[str] = (),
+    permissions: Iterable[str] = (),
+    holds_seat: bool = False,
+) -> Membership:
+    """Add an existing account to the organization with the given roles / permissions.
+
+    ``holds_seat``: the addition uses a seat already counted (an accepted invitation)."""
+    policy = authz.policy
+    org = lock_org(session, org_id)
+    actor_snap = actor_snapshot(session, authz, actor, org_id)
+    rules.require(policy, actor_snap, policy.invite_permission, "Adding members")
+    roles, perms = set(roles), rules.check_permissions_known(policy, permissions)
+    target_snap = authz.snapshot(user_id, org_id, session)
+    rules.check_assignable(policy, actor_snap, roles, target_snap.org.kinds)
+    rules.check_grant_within(policy, actor_snap, policy.mask_of(perms))
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    if target_snap.is_member:
+        raise AlreadyMember(f"{user.email} is already a member of this organization.")
+    if not holds_seat:
+        _check_seat(session, org)
+    _check_unique_free(session, policy, org_id, roles)
+    membership = _rows.insert_membership(
+        session, policy, org_id=org_id, user_id=user_id, roles=roles, permissions=perms
+    )
+    record(
+        session, actor=actor, org_id=org_id, action="member.added", target_type="user",
+        target_id=user_id, target=user.email,
+        after={"roles": sorted(roles), "permissions": sorted(perms)},
+    )
+    return membership
+
+
+def _check_unique_free(session: Session, policy: Policy, org_id: str, roles: set[str], except_user: str | None = None) -> None:
+    for name in roles:
+        if policy.roles[name].unique:
+            holder = session.scalar(
+                select(Membership.user_id)
+                .join(MemberRole, MemberRole.membership_id == Membership.id)
+                .where(MemberRole.org_id == org_id, MemberRole.role == name)
+            )
+            if holder is not None and holder != except_user:
+                raise UniqueRoleTaken(f"There is exactly one {policy.roles[name].label} per organization.")
+
+
+def change_roles(
+    session: Session,
+    authz: Authorizer,
+    *,
+    actor: Actor,
+    org_id: str,
+    user_id: str,
+    roles: Iterable[str],
+) -> None:
+    """Replace a member's organization role(s). Takes effect on the next check."""
+    policy = authz.policy
+    lock_org(session, org_id)
+    actor_snap = actor_snapshot(session, authz, actor, org_id)
+    rules.require(policy, actor_snap, policy.change_role_permission, "Changing a member's role")
+    membership, target_snap, user = _target(session, authz, org_id, user_id)
+    if actor.user_id == user_id and not policy.can_change_own_role:
+        raise CannotChangeOwnRole("You cannot change your own role.")
+    rules.check_can_manage(policy, actor_snap, target_snap, "change the role of")
+    new_roles = set(roles)
+    added = new_roles - target_snap.roles
+    # roles the member keeps need not be assignable (an owner keeps OWNER when given more)
+    rules.check_assignable(policy, actor_snap, added, target_snap.org.kinds)
+    if policy.membership is MembershipMode.ONE_ROLE and len(new_roles) != 1:
+        raise Invalid("Give exactly one organization role.")
+    _check_unique_free(session, policy, org_id, added, except_user=user_id)
+    _check_last_owner(session, policy, org_id, {user_id: (new_roles, set(target_snap.direct))})
+    if new_roles == target_snap.roles:
+        return
+    _rows.set_roles(session, policy, membership, new_roles)
+    record(
+        session, actor=actor, org_id=org_id, action="member.roles_changed", target_type="user",
+        target_id=user_id, target=user.email,
+        before={"roles": sorted(target_snap.roles)}, after={"roles": sorted(new_roles)},
+    )
+
+
+def set_permissions(
+    session: Session,
+    authz: Authorizer,
+    *,
+    actor: Actor,
+    org_id: str,
+    user_id: str,
+    permissions: Iterable[str],
+) -> None:
+    """Replace a member's directly granted permissions (per-permission policies)."""
+    policy = authz.policy
+    lock_org(session, org_id)
+    actor_snap = actor_snapshot(session, authz, actor, org_id)
+    rules.require(policy, actor_snap, policy.grant_permission, "Changing a member's permissions")
+    new = rules.check_permissions_known(policy, permissions)
+    membership, target_snap, user = _target(session, authz, org_id, user_id)
+    if actor.user_id == user_id and not policy.can_change_own_role:
+        raise CannotChangeOwnRole("You cannot change your own permissions.")
+    rules.check_can_manage(policy, actor_snap, target_snap, "change the permissions of")
+    old = set(target_snap.direct)
+    rules.check_grant_within(policy, actor_snap, policy.mask_of(new ^ old))
+    _check_last_owner(session, policy, org_id, {user_id: (set(target_snap.roles), new)})
+    if new == old:
+        return
+    _rows.set_permissions(session, membership, new)
+    record(
+        session, actor=actor, org_id=org_id, action="member.permissions_changed",
+        target_type="user", target_id=user_id, target=user.email,
+        before={"permissions": sorted(old)}, after={"permissions": sorted(new)},
+    )
+
+
+def remove_members(
+    session: Session,
+    authz: Authorizer,
+    *,
+    actor: Actor,
+    org_id: str,
+    user_ids: Sequence[str],
+) -> None:
+    """Remove one or many members, all or nothing. Removal revokes everything they held in
+    the organization at once: roles, permissions, resource grants, cross-organization roles
+    on it. API keys and webhooks belong to the organization and stay."""
+    policy = authz.policy
+    if not user_ids:
+        raise Invalid("Name at least one member to remove.")
+    if len(set(user_ids)) != len(user_ids):
+        raise Invalid("A member is named twice.")
+    lock_org(session, org_id)
+    actor_snap = actor_snapshot(session, authz, actor, org_id)
+    rules.require(policy, actor_snap, policy.remove_permission, "Removing members")
+    targets = []
+    for user_id in user_ids:
+        if actor.user_id == user_id and not policy.can_remove_self:
+            raise CannotRemoveSelf("You cannot remove yourself.")
+        membership, snap, user = _target(session, authz, org_id, user_id)
+        rules.check_can_manage(policy, actor_snap, snap, "remove")
+        targets.append((membership, snap, user))
+    _check_last_owner(session, policy, org_id, dict.fromkeys(user_ids))
+    for membership, snap, user in targets:
+        session.execute(
+            delete(CrossOrgRole).where(CrossOrgRole.org_id == org_id, CrossOrgRole.user_id == user.id)
+        )
+        session.delete(membership)
+        session.flush()
+        record(
+            session, actor=actor, org_id=org_id, action="member.removed", target_type="user",
+            target_id=user.id, target=user.email,
+            before={"roles": sorted(snap.roles), "permissions": sorted(snap.direct)},
+        )
+
+
+def transfer_ownership(
+    session: Session,
+    authz: Authorizer,
+    *,
+    actor: Actor,
+    org_id: str,
+    to_user_id: str,
+    previous_owner_role: str | None = None,
+) -> None:
+    """Hand the organization's ownership to another member.
+
+    Role policies ("contact support"): the operator moves the owner role; the previous owner
+    gets ``previous_owner_role`` (default: the highest assignable role). Per-permission
+    policies (Distancer): the target is granted every permission, as the page describes;
+    the previous owner keeps theirs until someone changes them."""
+    policy = authz.policy
+    lock_org(session, org_id)
+    membership, target_snap, user = _target(session, authz, org_id, to_user_id)
+    if policy.membership is MembershipMode.PERMISSIONS:
+        actor_snap = actor_snapshot(session, authz, actor, org_id)
+        rules.require(policy, actor_snap, policy.grant_permission, "Transferring ownership")
+        everything = {p.id for p in policy.org_permissions}
+        rules.check_grant_within(policy, actor_snap, policy.mask_of(everything))
+        _rows.set_permissions(session, membership, everything)
+        after = {"permissions": sorted(everything)}
+    else:
+        if not actor.is_operator:
+            raise Invalid(
+                "Ownership is transferred by the operator (tenantry org transfer-ownership)."
+            )
+        owner_role = policy.owner.role
+        assert owner_role is not None
+        if owner_role in target_snap.roles:
+            raise Invalid(f"{user.email} already holds {policy.roles[owner_role].label}.")
+        fallback = previous_owner_role or next(
+            (r.name for r in policy.roles.values() if r.assignable and r.name != owner_role), None
+        )
+        if fallback is None or fallback not in policy.roles or not policy.roles[fallback].assignable:
+            raise Invalid(f"{fallback!r} cannot be given to the previous owner.")
+        previous = session.scalars(
+            select(Membership)
+            .join(MemberRole, MemberRole.membership_id == Membership.id)
+            .where(MemberRole.org_id == org_id, MemberRole.role == owner_role)
+        ).all()
+        single = policy.membership is MembershipMode.ONE_ROLE
+        for old in previous:
+            if policy.roles[owner_role].unique:
+                kept = set() if single else _rows.role_names(session, old.id) - {owner_role}
+                _rows.set_roles(session, policy, old, kept | {fallback})
+        target_roles = {owner_role} if single else set(target_snap.roles) | {owner_role}
+        _rows.set_roles(session, policy, membership, target_roles)
+        after = {"roles": sorted(target_roles)}
+    record(
+        session, actor=actor, org_id=org_id, action="org.ownership_transferred",
+        target_type="user", target_id=to_user_id, target=user.email, after=after,
+    )
+
+
+def list_members(
+    session: Session,
+    org_id: str,
+    *,
+    role: str | None = None,
+    after_user_id: str | None = None,
+    limit: int | None = None,
+) -> list[MemberView]:
+    """Members ordered by email, optionally those holding ``role``; cursor = last user id."""
+    query = (
+        select(Membership, User)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.org_id == org_id)
+        .order_by(User.email, User.id)
+    )
+    if role is not None:
+        query = query.where(
+            Membership.id.in_(select(MemberRole.membership_id).where(MemberRole.role == role))
+        )
+    if after_user_id is not None:
+        last_email = session.scalar(select(User.email).where(User.id == after_user_id))
+        if last_email is not None:
+            query = query.where(
+                (User.email > last_email) | ((User.email == last_email) & (User.id > after_user_id))
+            )
+    if limit is not None:
+        query = query.limit(limit)
+    rows = session.execute(query).all()
+    ids = [m.id for m, _ in rows]
+    roles: dict[str, list[str]] = {}
+    perms: dict[str, list[str]] = {}
+    if ids:
+        for mid, name in session.execute(
+            select(MemberRole.membership_id, MemberRole.role).where(MemberRole.membership_id.in_(ids))
+        ):
+            roles.setdefault(mid, []).append(name)
+        for mid, pid in session.execute(
+            select(MemberPermission.membership_id, MemberPermission.permission).where(
+                MemberPermission.membership_id.in_(ids)
+            )
+        ):
+            perms.setdefault(mid, []).append(pid)
+    return [
+        MemberView(
+            user_id=u.id,
+            email=u.email,
+            name=u.name,
+            roles=tuple(sorted(roles.get(m.id, []))),
+            permissions=tuple(sorted(perms.get(m.id, []))),
+            joined_at=m.created_at,
+            last_active_at=u.last_active_at,
+        )
+        for m, u in rows
+    ]

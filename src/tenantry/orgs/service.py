@@ -1,0 +1,181 @@
+"""Organizations: create, read, update, delete, and the per-organization write lock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from tenantry.accounts.models import User
+from tenantry.audit.service import Actor, record
+from tenantry.authz.service import Authorizer
+from tenantry.errors import Invalid, NotFound, PermissionDenied
+from tenantry.members._rows import insert_membership
+from tenantry.members.models import CrossOrgRole, Membership
+from tenantry.orgs.models import Organization
+from tenantry.policy.model import MembershipMode, Policy
+
+
+class OrgHasChildren(Invalid):
+    code = "ORG_HAS_CHILDREN"
+
+
+def lock_org(session: Session, org_id: str) -> Organization:
+    """Load the organization and hold its write lock until the transaction ends.
+
+    Every write to an organization's members, invitations or resources takes this lock
+    first, so invariants that span rows (seat caps, last owner) hold under concurrency.
+    On SQLite, BEGIN IMMEDIATE already serialises writers.
+    """
+    org = session.scalar(
+        select(Organization).where(Organization.id == org_id).with_for_update().execution_options(populate_existing=True)
+    )
+    if org is None:
+        raise NotFound("No such organization.")
+    return org
+
+
+def creator_grants(policy: Policy) -> tuple[list[str], list[str]]:
+    """(roles, permissions) that the creator of an organization receives."""
+    if policy.membership is MembershipMode.PERMISSIONS:
+        return [], sorted(p.id for p in policy.org_permissions)
+    assert policy.creator_role is not None
+    return [policy.creator_role], []
+
+
+def create_org(
+    session: Session,
+    authz: Authorizer,
+    *,
+    actor: Actor,
+    creator: User | None,
+    name: str,
+    kind: str | None = None,
+    parent_id: str | None = None,
+    seat_cap: int | None = None,
+) -> Organization:
+    """A new organization; its creator becomes its owner (or administrator with everything)."""
+    policy = authz.policy
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise Invalid("An organization needs a name (at most 200 characters).")
+    kind = kind or policy.default_kind
+    spec = policy.kinds.get(kind)
+    if spec is None or spec.derived_from_resource:
+        choices = ", ".join(k for k, v in policy.kinds.items() if not v.derived_from_resource)
+        raise Invalid(f"Unknown organization kind {kind!r}; this policy has {choices}.")
+    if parent_id is not None:
+        parent = lock_org(session, parent_id)
+        if parent.kind not in spec.parents:
+            raise Invalid(f"A {kind} organization cannot be placed under a {parent.kind}.")
+        if not actor.is_operator:
+            assert spec.create_permission is not None and actor.user_id is not None
+            if not authz.check(actor.user_id, spec.create_permission, parent_id, session=session):
+                raise NotFound("No such organization.") if not authz.snapshot(
+                    actor.user_id, parent_id, session
+                ).is_member else PermissionDenied(
+                    f"Creating a {kind} under {parent.name} needs "
+                    f"'{policy.permissions[spec.create_permission].label}'."
+                )
+    elif spec.parents and not actor.is_operator:
+        raise Invalid(f"A {kind} organization must be created under a parent organization.")
+    if seat_cap is not None and seat_cap < 1:
+        raise Invalid("A seat cap must be at least 1.")
+    org = Organization(
+        name=name,
+        kind=kind,
+        parent_id=parent_id,
+        seat_cap=seat_cap if seat_cap is not None else policy.default_seat_cap,
+        settings={},
+        profile={},
+    )
+    session.add(org)
+    session.flush()
+    after: dict[str, Any] = {"name": name, "kind": kind, "parent_id": parent_id}
+    if creator is not None:
+        roles, permissions = creator_grants(policy)
+        insert_membership(
+            session, policy, org_id=org.id, user_id=creator.id, roles=roles, permissions=permissions
+        )
+        after["owner"] = creator.email
+    record(
+        session, actor=actor, org_id=org.id, action="org.created",
+        target_type="organization", target_id=org.id, target=name, after=after,
+    )
+    return org
+
+
+def get_org(session: Session, org_id: str) -> Organization:
+    org = session.get(Organization, org_id)
+    if org is None:
+        raise NotFound("No such organization.")
+    return org
+
+
+def orgs_of_user(session: Session, user_id: str) -> list[Organization]:
+    return list(
+        session.scalars(
+            select(Organization)
+            .join(Membership, Membership.org_id == Organization.id)
+            .where(Membership.user_id == user_id)
+            .order_by(Organization.name, Organization.id)
+        )
+    )
+
+
+def member_count(session: Session, org_id: str) -> int:
+    return session.scalar(select(func.count()).select_from(Membership).where(Membership.org_id == org_id)) or 0
+
+
+def update_org(
+    session: Session,
+    *,
+    actor: Actor,
+    org_id: str,
+    name: str | None = None,
+    settings: dict[str, Any] | None = None,
+    profile: dict[str, Any] | None = None,
+    seat_cap: int | None = None,
+) -> Organization:
+    """Change name, settings, public profile or seat cap (the caller checked the permission)."""
+    org = lock_org(session, org_id)
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    if name is not None:
+        name = name.strip()
+        if not name or len(name) > 200:
+            raise Invalid("An organization needs a name (at most 200 characters).")
+        before["name"], after["name"] = org.name, name
+        org.name = name
+    if settings is not None:
+        before["settings"], after["settings"] = org.settings, settings
+        org.settings = settings
+    if profile is not None:
+        before["profile"], after["profile"] = org.profile, profile
+        org.profile = profile
+    if seat_cap is not None:
+        if seat_cap < member_count(session, org_id):
+            raise Invalid("The seat cap cannot be below the number of members.")
+        before["seat_cap"], after["seat_cap"] = org.seat_cap, seat_cap
+        org.seat_cap = seat_cap
+    if after:
+        record(
+            session, actor=actor, org_id=org_id, action="org.updated",
+            target_type="organization", target_id=org_id, target=org.name, before=before, after=after,
+        )
+    return org
+
+
+def delete_org(session: Session, *, actor: Actor, org_id: str) -> None:
+    """Delete the organization and everything in it; its audit trail stays."""
+    org = lock_org(session, org_id)
+    if session.scalar(select(Organization.id).where(Organization.parent_id == org_id).limit(1)):
+        raise OrgHasChildren("Delete or move this organization's child organizations first.")
+    record(
+        session, actor=actor, org_id=org_id, action="org.deleted",
+        target_type="organization", target_id=org_id, target=org.name, before={"name": org.name},
+    )
+    session.execute(delete(CrossOrgRole).where(CrossOrgRole.org_id == org_id))
+    session.delete(org)
+    session.flush()

@@ -1,0 +1,189 @@
+"""The policy as frozen data: what a deployment's permission catalogue, roles and rules are.
+
+Everything the seeds state in words ("admins cannot remove other admins", "exactly one OWNER",
+"owners are Admin on every checkout") is a field here, so the engine and the services read the
+rules instead of knowing any platform by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+ORGANIZATION = "organization"
+
+
+class MembershipMode(StrEnum):
+    """How a member's organization access is expressed."""
+
+    ONE_ROLE = "role"  # exactly one organization role per member (Distribu, Dystr, ...)
+    MANY_ROLES = "roles"  # any number of additive roles (the marketplace)
+    PERMISSIONS = "permissions"  # permissions granted one by one, roles are templates (Distancer)
+
+
+@dataclass(frozen=True, slots=True)
+class Permission:
+    id: str
+    scope: str  # "organization" or a resource type name
+    category: str
+    label: str
+    description: str
+    bit: int
+
+    @property
+    def mask(self) -> int:
+        return 1 << self.bit
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """A named bundle of permissions for one scope (the organization or a resource type)."""
+
+    name: str
+    scope: str
+    label: str
+    description: str
+    permissions: frozenset[str]
+    mask: int
+    rank: int
+    manages: frozenset[str] = frozenset()  # holders of these roles may be removed / re-roled
+    unique: bool = False  # exactly one holder per organization
+    assignable: bool = True  # may be given by invitation or role change
+    kinds: frozenset[str] = frozenset()  # organization kinds where the role exists; empty = all
+    cross_org: bool = False  # may be granted on an organization the user is not a member of
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A named, suggested set of direct permissions (Distancer's "Common Permission Setups")."""
+
+    name: str
+    label: str
+    description: str
+    permissions: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """An organization kind or hierarchy level (customer, provider, distributor, seller...)."""
+
+    name: str
+    label: str
+    description: str
+    parents: frozenset[str] = frozenset()  # kinds that may be this kind's parent organization
+    derived_from_resource: str | None = None  # the org also "is" this kind while it has one
+    # the permission needed on the parent organization to create one of these under it
+    create_permission: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DerivationRule:
+    """Organization roles that hold a resource role on every resource of a type."""
+
+    resource_type: str
+    org_roles: frozenset[str]
+    grant: str  # resource role name
+    visibility: str | None  # only on resources with this visibility; None = on all of them
+    removable: bool  # a single (member, resource) row may be removed by hand
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceType:
+    name: str
+    label: str
+    description: str
+    roles: dict[str, Role]
+    visibilities: tuple[str, ...]  # allowed visibilities, the first is the default
+    create_permission: str
+    manage_permission: str  # rename, delete, change visibility, edit access
+    rules: tuple[DerivationRule, ...] = ()
+    # org role -> the highest resource role a holder may get by explicit grant
+    caps: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def default_visibility(self) -> str:
+        return self.visibilities[0]
+
+
+@dataclass(frozen=True, slots=True)
+class InheritRule:
+    """Roles held on a parent organization reach its child organizations."""
+
+    from_kind: str
+    from_roles: frozenset[str]
+    to_kind: str
+    permissions: frozenset[str]
+    mask: int
+    depth: int  # 1 = direct children, 2 = grandchildren too, ...
+    inferred: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerRule:
+    """What "the owner" means for the rule that an organization never loses its last one."""
+
+    role: str | None = None
+    permission: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    name: str
+    title: str
+    description: str
+    source: str | None
+    membership: MembershipMode
+    creator_role: str | None
+    owner: OwnerRule
+    default_kind: str
+    invite_expiry_days: int
+    default_seat_cap: int | None
+    can_remove_self: bool
+    can_change_own_role: bool
+    transfer_ownership: str  # "operator" (support does it) or "grant-all"
+    permissions: dict[str, Permission]
+    roles: dict[str, Role]  # organization roles
+    templates: dict[str, Template]
+    kinds: dict[str, Kind]
+    resource_types: dict[str, ResourceType]
+    inherit: tuple[InheritRule, ...]
+    invite_permission: str
+    remove_permission: str
+    change_role_permission: str
+    grant_permission: str  # needed to change a member's direct permissions / cross-org roles
+
+    def mask_of(self, permission_ids: frozenset[str] | set[str]) -> int:
+        mask = 0
+        for pid in permission_ids:
+            mask |= self.permissions[pid].mask
+        return mask
+
+    def ids_of(self, mask: int) -> frozenset[str]:
+        return frozenset(p.id for p in self.permissions.values() if mask & p.mask)
+
+    @property
+    def org_permissions(self) -> list[Permission]:
+        return [p for p in self.permissions.values() if p.scope == ORGANIZATION]
+
+    @property
+    def full_org_mask(self) -> int:
+        mask = 0
+        for p in self.org_permissions:
+            mask |= p.mask
+        return mask
+
+    def role(self, name: str, scope: str = ORGANIZATION) -> Role | None:
+        if scope == ORGANIZATION:
+            return self.roles.get(name)
+        rtype = self.resource_types.get(scope)
+        return rtype.roles.get(name) if rtype else None
+
+    def roles_for_kind(self, kind: str) -> list[Role]:
+        return [r for r in self.roles.values() if not r.kinds or kind in r.kinds]
+
+    def categories(self, scope: str = ORGANIZATION) -> list[str]:
+        seen: dict[str, None] = {}
+        for p in self.permissions.values():
+            if p.scope == scope:
+                seen.setdefault(p.category)
+        return list(seen)

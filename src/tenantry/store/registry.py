@@ -1,0 +1,19 @@
+"""Imports every table so the metadata is complete (for migrations and tests)."""
+
+from tenantry.accounts import models as accounts_models
+from tenantry.audit import models as audit_models
+from tenantry.members import models as members_models
+from tenantry.orgs import models as orgs_models
+from tenantry.resources import models as resources_models
+from tenantry.store.base import Base
+
+metadata = Base.metadata
+
+__all__ = [
+    "accounts_models",
+    "audit_models",
+    "members_models",
+    "metadata",
+    "orgs_models",
+    "resources_models",
+]
