@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
+from tenantry.core import Tenantry
 from tenantry.store.db import Database
 from tenantry.store.migrate import upgrade
 from tenantry.store.registry import metadata
@@ -53,3 +54,18 @@ def database(migrated: str, tmp_path: Path) -> Iterator[Database]:
         db = Database(f"sqlite:///{path}")
     yield db
     db.dispose()
+
+
+@pytest.fixture
+def tenantry_for(database: Database) -> Iterator[Callable[[str], Tenantry]]:
+    """``tenantry_for("distribu")``: a Tenantry over the test database running that preset."""
+    made: list[Tenantry] = []
+
+    def make(policy: str) -> Tenantry:
+        t = Tenantry(database, policy)
+        made.append(t)
+        return t
+
+    yield make
+    for t in made:
+        t.authz.close()
