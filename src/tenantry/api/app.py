@@ -1,0 +1,34 @@
+"""The HTTP service: REST API under /v1, the dashboard, /healthz."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from tenantry.core import Tenantry
+from tenantry.settings import Settings
+
+log = logging.getLogger("tenantry")
+
+
+def create_app(tenantry: Tenantry | None = None, settings: Settings | None = None) -> FastAPI:
+    """The ASGI app. Without ``tenantry``, one is made from the settings (and migrated)."""
+    settings = settings or Settings.load()
+    t = tenantry or Tenantry.from_settings(settings)
+    app = FastAPI(
+        title="Tenantry",
+        version="1",
+        description="Organizations, members, roles, permissions, resources and invitations.",
+    )
+    app.state.tenantry = t
+    app.state.settings = settings
+
+    @app.get("/healthz", tags=["service"], summary="Liveness and database reachability")
+    def healthz() -> dict[str, str]:
+        with t.db.sessions() as s:
+            s.execute(text("SELECT 1"))
+        return {"status": "ok", "policy": t.policy.name}
+
+    return app
