@@ -14,6 +14,8 @@ class Settings:
     port: int
     demo: bool
     log_level: str
+    trusted_proxies: tuple[str, ...] = ()  # networks whose X-Forwarded-For we believe
+    secure_cookies: bool = False  # set Secure on cookies (behind HTTPS)
 
     @classmethod
     def load(cls, env: dict[str, str] | None = None) -> Settings:
@@ -27,4 +29,8 @@ class Settings:
             port=int(env.get("TENANTRY_PORT", "8000")),
             demo=env.get("TENANTRY_DEMO", "0") in ("1", "true", "yes"),
             log_level=env.get("TENANTRY_LOG_LEVEL", "info"),
+            trusted_proxies=tuple(
+                p.strip() for p in env.get("TENANTRY_TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
+            secure_cookies=env.get("TENANTRY_SECURE_COOKIES", "0") in ("1", "true", "yes"),
         )

@@ -20,6 +20,7 @@ class Actor:
     user_id: str | None
     label: str
     ip: str | None = None
+    key_id: str | None = None  # set when an API key acts (user_id is then None)
 
     @classmethod
     def operator(cls) -> Actor:
@@ -27,7 +28,7 @@ class Actor:
 
     @property
     def is_operator(self) -> bool:
-        return self.user_id is None and self.label == "operator"
+        return self.user_id is None and self.key_id is None and self.label == "operator"
 
 
 def record(
@@ -45,7 +46,7 @@ def record(
     """Append one audit event and bump the organization's revision, in the same transaction."""
     event = AuditEvent(
         org_id=org_id,
-        actor_id=actor.user_id,
+        actor_id=actor.user_id or actor.key_id,
         actor=actor.label,
         ip=actor.ip,
         action=action,
@@ -69,6 +70,9 @@ def bump_revision(session: Session, org_id: str) -> None:
         .values(revision=Organization.revision + 1)
         .execution_options(synchronize_session=False)
     )
+    loaded = session.identity_map.get(session.identity_key(Organization, org_id))
+    if loaded is not None:
+        session.expire(loaded, ["revision"])
     mark_changed(session, org_id)
 
 

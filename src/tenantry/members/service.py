@@ -20,6 +20,7 @@ from tenantry.authz.service import Authorizer
 from tenantry.engine.evaluate import org_mask
 from tenantry.engine.snapshot import AccessSnapshot
 from tenantry.errors import Invalid, NotFound
+from tenantry.apikeys.access import key_snapshot
 from tenantry.members import _rows, rules
 from tenantry.members.errors import (
     AlreadyMember,
@@ -54,6 +55,8 @@ def actor_snapshot(
     so that nobody learns an organization exists by being refused in it."""
     if actor.is_operator:
         return None
+    if actor.key_id is not None:
+        return key_snapshot(session, authz, actor.key_id, org_id)
     assert actor.user_id is not None
     snap = authz.snapshot(actor.user_id, org_id, session)
     if not snap.is_member and not org_mask(authz.policy, snap):

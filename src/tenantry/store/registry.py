@@ -1,6 +1,7 @@
 """Imports every table so the metadata is complete (for migrations and tests)."""
 
 from tenantry.accounts import models as accounts_models
+from tenantry.apikeys import models as apikeys_models
 from tenantry.audit import models as audit_models
 from tenantry.members import models as members_models
 from tenantry.orgs import models as orgs_models
@@ -11,6 +12,7 @@ metadata = Base.metadata
 
 __all__ = [
     "accounts_models",
+    "apikeys_models",
     "audit_models",
     "members_models",
     "metadata",

@@ -1,0 +1,126 @@
+"""Signed-in sessions: server-side rows, revocable at once, with idle and absolute expiry."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from tenantry import clock, tokens
+from tenantry.accounts.emails import normalize_email
+from tenantry.accounts.models import AuthSession, User
+from tenantry.accounts.passwords import verify_password
+from tenantry.accounts.ratelimit import SlidingWindow
+from tenantry.errors import DomainError, Invalid, Kind
+
+TOKEN_KIND = "tns"
+IDLE = timedelta(hours=24)
+ABSOLUTE = timedelta(days=14)
+
+
+class BadCredentials(DomainError):
+    """Unknown email and wrong password look the same, so accounts cannot be enumerated."""
+
+    code = "BAD_CREDENTIALS"
+    kind = Kind.UNAUTHENTICATED
+
+
+class TooManyAttempts(DomainError):
+    code = "RATE_LIMITED"
+    kind = Kind.RATE_LIMITED
+
+
+@dataclass(frozen=True, slots=True)
+class Signed:
+    session: AuthSession
+    user: User
+    token: str
+
+
+class SignIn:
+    """Sign-in with throttling: 5 failures per account and 20 per address per 15 minutes."""
+
+    def __init__(self, per_account: int = 5, per_ip: int = 20, window_seconds: float = 900) -> None:
+        self.accounts = SlidingWindow(per_account, window_seconds)
+        self.ips = SlidingWindow(per_ip, window_seconds)
+
+    def __call__(self, session: Session, *, email: str, password: str, ip: str | None) -> Signed:
+        try:
+            address = normalize_email(email)
+        except Invalid:
+            address = email.strip().lower()
+        for window, key in ((self.accounts, address), (self.ips, ip or "-")):
+            wait = window.retry_after(key)
+            if wait is not None:
+                raise TooManyAttempts(
+                    f"Too many failed sign-ins; try again in {wait} seconds.", retry_after=wait
+                )
+        user = session.scalar(select(User).where(User.email == address))
+        # verify even for an unknown account, so both paths take the same time
+        ok = verify_password(user.password_hash if user else None, password)
+        if user is None or not ok or not user.is_active:
+            self.accounts.hit(address)
+            self.ips.hit(ip or "-")
+            raise BadCredentials("Wrong email or password.")
+        self.accounts.reset(address)
+        return start_session(session, user, ip=ip)
+
+
+def start_session(session: Session, user: User, *, ip: str | None) -> Signed:
+    """A fresh session (a new id every time: no fixation)."""
+    issued = tokens.issue(TOKEN_KIND)
+    now = clock.now()
+    row = AuthSession(
+        lookup=issued.lookup,
+        secret_hash=issued.secret_hash,
+        user_id=user.id,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + ABSOLUTE,
+        ip=ip,
+        csrf_token=secrets.token_urlsafe(32),
+    )
+    session.add(row)
+    user.last_active_at = now
+    session.flush()
+    return Signed(row, user, issued.token)
+
+
+def authenticate(session: Session, token: str) -> tuple[AuthSession, User] | None:
+    """The live session a token names (and its user), refreshing "last seen"; else None."""
+    parsed = tokens.parse(TOKEN_KIND, token)
+    if parsed is None:
+        return None
+    lookup, secret = parsed
+    row = session.scalar(select(AuthSession).where(AuthSession.lookup == lookup))
+    if row is None or not tokens.matches(secret, row.secret_hash):
+        return None
+    now = clock.now()
+    if row.revoked_at is not None or now >= row.expires_at or now >= row.last_seen_at + IDLE:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    # write at most once a minute: "last active" needs no finer grain
+    if now - row.last_seen_at > timedelta(minutes=1):
+        row.last_seen_at = now
+        user.last_active_at = now
+    return row, user
+
+
+def end_session(session: Session, row: AuthSession) -> None:
+    row.revoked_at = clock.now()
+
+
+def end_all_sessions(session: Session, user_id: str, *, keep: str | None = None) -> int:
+    """Revoke every live session of a user (but ``keep``); returns how many."""
+    query = update(AuthSession).where(
+        AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None)
+    )
+    if keep is not None:
+        query = query.where(AuthSession.id != keep)
+    result = session.execute(query.values(revoked_at=clock.now()))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,185 @@
+"""FastAPI dependencies, written once and used as typed aliases on every route."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from sqlalchemy.orm import Session
+
+from tenantry.accounts import sessions
+from tenantry.accounts.models import AuthSession, User
+from tenantry.apikeys import service as apikeys
+from tenantry.apikeys.access import key_snapshot
+from tenantry.apikeys.models import ApiKey
+from tenantry.audit.service import Actor
+from tenantry.core import Tenantry
+from tenantry.engine.evaluate import org_mask
+from tenantry.engine.snapshot import AccessSnapshot
+from tenantry.errors import DomainError, Kind, NotFound, PermissionDenied
+from tenantry.tokens import matches_plain
+
+SESSION_COOKIE = "tenantry_session"
+CSRF_HEADER = "x-csrf-token"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class NotAuthenticated(DomainError):
+    code = "NOT_AUTHENTICATED"
+    kind = Kind.UNAUTHENTICATED
+
+
+class CsrfFailed(DomainError):
+    code = "CSRF_FAILED"
+    kind = Kind.FORBIDDEN
+
+
+def get_tenantry(request: Request) -> Tenantry:
+    t: Tenantry = request.app.state.tenantry
+    return t
+
+
+App = Annotated[Tenantry, Depends(get_tenantry)]
+
+
+def client_ip(request: Request) -> str | None:
+    """The peer address; X-Forwarded-For is believed only from a configured trusted proxy."""
+    peer = request.client.host if request.client else None
+    trusted: tuple[str, ...] = request.app.state.settings.trusted_proxies
+    if peer and trusted and _in(peer, trusted):
+        forwarded = [p.strip() for p in request.headers.get("x-forwarded-for", "").split(",") if p.strip()]
+        # walk right to left past our own proxies; the first other address is the client
+        for hop in reversed(forwarded):
+            if not _in(hop, trusted):
+                return hop
+    return peer
+
+
+def _in(address: str, networks: tuple[str, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(n, strict=False) for n in networks)
+
+
+def db_session(t: App) -> Iterator[Session]:
+    """A transaction for the route, committed when the route returns without error."""
+    with t.db.transaction() as session:
+        yield session
+
+
+Tx = Annotated[Session, Depends(db_session)]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: a signed-in user (by cookie or bearer) or an organization's API key."""
+
+    user: User | None
+    key: ApiKey | None
+    auth_session: AuthSession | None
+    ip: str | None
+
+    @property
+    def actor(self) -> Actor:
+        if self.key is not None:
+            return Actor(user_id=None, label=f"api-key:{self.key.name}", ip=self.ip, key_id=self.key.id)
+        assert self.user is not None
+        return Actor(user_id=self.user.id, label=self.user.email, ip=self.ip)
+
+    @property
+    def user_id(self) -> str:
+        if self.user is None:
+            raise PermissionDenied("This needs a signed-in user, not an API key.")
+        return self.user.id
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def current_principal(request: Request, t: App) -> Principal:
+    ip = client_ip(request)
+    bearer = _bearer(request)
+    with t.db.transaction() as s:
+        if bearer is not None and bearer.startswith(apikeys.TOKEN_KIND + "_"):
+            key = apikeys.authenticate(s, bearer)
+            if key is None:
+                raise NotAuthenticated("The API key is not valid (revoked, or never issued).")
+            s.expunge(key)
+            return Principal(None, key, None, ip)
+        token = bearer or request.cookies.get(SESSION_COOKIE)
+        found = sessions.authenticate(s, token) if token else None
+        if found is None:
+            raise NotAuthenticated("Sign in first: no valid session or API key was sent.")
+        row, user = found
+        if bearer is None and request.method in UNSAFE:
+            # cookie-authenticated writes must prove they come from our own pages
+            sent = request.headers.get(CSRF_HEADER, "")
+            if not matches_plain(sent, row.csrf_token):
+                raise CsrfFailed("Missing or wrong CSRF token for a cookie-authenticated change.")
+        s.expunge_all()
+    return Principal(user, None, row, ip)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def current_user(principal: CurrentPrincipal) -> User:
+    if principal.user is None:
+        raise PermissionDenied("This needs a signed-in user, not an API key.")
+    return principal.user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+@dataclass(frozen=True, slots=True)
+class OrgContext:
+    org_id: str
+    principal: Principal
+    snapshot: AccessSnapshot
+    mask: int
+
+    def holds(self, t: Tenantry, permission: str) -> bool:
+        return bool(self.mask & t.policy.permissions[permission].mask)
+
+
+def org_context(
+    t: App, principal: CurrentPrincipal, org_id: Annotated[str, Path(max_length=64)]
+) -> OrgContext:
+    """The caller's access in the organization named by the path. Anyone with no access at
+    all gets 404, exactly as for an organization that does not exist."""
+    if principal.key is not None:
+        if principal.key.org_id != org_id:
+            raise NotFound("No such organization.")
+        with t.db.sessions() as s:
+            snap = key_snapshot(s, t.authz, principal.key.id, org_id)
+    else:
+        snap = t.authz.snapshot(principal.user_id, org_id)
+    mask = org_mask(t.policy, snap)
+    if not snap.is_member and not mask:
+        raise NotFound("No such organization.")
+    return OrgContext(org_id, principal, snap, mask)
+
+
+OrgAccess = Annotated[OrgContext, Depends(org_context)]
+
+
+def require(gate: Callable[[Tenantry], str]) -> Callable[[App, OrgAccess], OrgContext]:
+    """A dependency: the caller holds the permission ``gate(t)`` names in the path's org."""
+
+    def dependency(t: App, ctx: OrgAccess) -> OrgContext:
+        permission = gate(t)
+        if not ctx.holds(t, permission):
+            label = t.policy.permissions[permission].label
+            raise PermissionDenied(f"This needs the '{label}' permission.", permission=permission)
+        return ctx
+
+    return dependency

@@ -1,0 +1,102 @@
+"""One JSON error shape for every failure: {"error": {"code", "message", "details"}}.
+
+Domain errors map to statuses here and nowhere else. Nothing a client sends can produce a
+traceback, SQL or a secret in a response."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tenantry.errors import DomainError, Kind
+
+log = logging.getLogger("tenantry.api")
+
+STATUS = {
+    Kind.INVALID: 422,
+    Kind.UNAUTHENTICATED: 401,
+    Kind.FORBIDDEN: 403,
+    Kind.NOT_FOUND: 404,
+    Kind.CONFLICT: 409,
+    Kind.GONE: 410,
+    Kind.RATE_LIMITED: 429,
+}
+HTTP_CODES = {
+    400: "BAD_REQUEST",
+    401: "NOT_AUTHENTICATED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    422: "INVALID",
+    429: "RATE_LIMITED",
+}
+
+
+def body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def error_schema() -> dict[str, Any]:
+    """The OpenAPI response entry shared by every documented error status."""
+    return {
+        "description": "Error",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "required": ["code", "message", "details"],
+                            "properties": {
+                                "code": {"type": "string"},
+                                "message": {"type": "string"},
+                                "details": {"type": "object"},
+                            },
+                        }
+                    },
+                }
+            }
+        },
+    }
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        status = STATUS[exc.kind]
+        headers = {}
+        if status == 429 and "retry_after" in exc.details:
+            headers["Retry-After"] = str(exc.details["retry_after"])
+        if status == 401:
+            headers["WWW-Authenticate"] = "Bearer"
+        return JSONResponse(body(exc.code, exc.message, exc.details), status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"field": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")}
+            for e in exc.errors()
+        ]
+        first = problems[0] if problems else {"field": "", "problem": "invalid"}
+        message = f"{first['field']}: {first['problem']}" if first["field"] else first["problem"]
+        return JSONResponse(body("INVALID", message, {"problems": problems}), 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = HTTP_CODES.get(exc.status_code, "ERROR")
+        message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ").lower()
+        return JSONResponse(body(code, message), exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(body("INTERNAL", "Something went wrong on our side."), 500)

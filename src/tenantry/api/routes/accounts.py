@@ -1,0 +1,84 @@
+"""Sign up, sign in, sign out, the current user."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from tenantry.accounts import sessions
+from tenantry.accounts.service import create_user
+from tenantry.api import schemas
+from tenantry.api.deps import SESSION_COOKIE, App, CurrentPrincipal, CurrentUser, Tx, client_ip
+from tenantry.audit.service import Actor
+from tenantry.orgs.service import create_org, orgs_of_user
+
+router = APIRouter(prefix="/v1", tags=["accounts"])
+
+
+def _set_cookie(request: Request, response: Response, token: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(sessions.ABSOLUTE.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.secure_cookies,
+        path="/",
+    )
+
+
+def _signed(signed: sessions.Signed, org: schemas.MembershipSummary | None = None) -> schemas.SignedInOut:
+    return schemas.SignedInOut(
+        user=schemas.UserOut.model_validate(signed.user),
+        token=signed.token,
+        csrf_token=signed.session.csrf_token,
+        organization=org,
+    )
+
+
+@router.post("/auth/signup", status_code=201, summary="Create an account and its organization")
+def sign_up(
+    body: schemas.SignUpIn, request: Request, response: Response, t: App, s: Tx
+) -> schemas.SignedInOut:
+    """Signing up creates your own organization and makes you its owner (or administrator
+    with every permission, per the policy)."""
+    user = create_user(s, email=body.email, name=body.name, password=body.password)
+    ip = client_ip(request)
+    org = create_org(
+        s, t.authz, actor=Actor(user.id, user.email, ip), creator=user,
+        name=body.organization_name or f"{user.name}'s organization",
+    )
+    signed = sessions.start_session(s, user, ip=ip)
+    _set_cookie(request, response, signed.token)
+    return _signed(signed, schemas.MembershipSummary(org_id=org.id, name=org.name, kind=org.kind))
+
+
+@router.post("/auth/signin", summary="Sign in with email and password")
+def sign_in(body: schemas.SignInIn, request: Request, response: Response, s: Tx) -> schemas.SignedInOut:
+    """Failed attempts are throttled per account and per client address (429, Retry-After)."""
+    signed = request.app.state.sign_in(s, email=body.email, password=body.password, ip=client_ip(request))
+    _set_cookie(request, response, signed.token)
+    return _signed(signed)
+
+
+@router.post("/auth/signout", status_code=204, summary="End this session now")
+def sign_out(principal: CurrentPrincipal, response: Response, s: Tx) -> None:
+    if principal.auth_session is not None:
+        row = s.merge(principal.auth_session)
+        sessions.end_session(s, row)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+@router.post("/auth/signout-everywhere", summary="End every session of this account")
+def sign_out_everywhere(user: CurrentUser, response: Response, s: Tx) -> dict[str, int]:
+    ended = sessions.end_all_sessions(s, user.id)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return {"ended": ended}
+
+
+@router.get("/me", summary="The signed-in user and their organizations")
+def me(user: CurrentUser, s: Tx) -> schemas.MeOut:
+    orgs = orgs_of_user(s, user.id)
+    return schemas.MeOut(
+        user=schemas.UserOut.model_validate(user),
+        organizations=[schemas.MembershipSummary(org_id=o.id, name=o.name, kind=o.kind) for o in orgs],
+    )

@@ -1,0 +1,42 @@
+"""The organization's audit trail: read-only, newest first, filterable."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from tenantry.api import schemas
+from tenantry.api.deps import OrgContext, Tx, require
+from tenantry.audit import service as audit
+from tenantry.audit.models import AuditEvent
+from tenantry.errors import Invalid
+
+router = APIRouter(prefix="/v1/orgs/{org_id}/audit", tags=["audit"])
+Auditor = Annotated[OrgContext, Depends(require(lambda t: t.policy.audit_permission))]
+
+
+@router.get("", summary="Audit events: actor, time, IP, action, target, before and after")
+def list_events(
+    ctx: Auditor,
+    s: Tx,
+    action: Annotated[str | None, Query(max_length=64)] = None,
+    actor_id: Annotated[str | None, Query(max_length=64)] = None,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> schemas.AuditPage:
+    before: tuple[datetime, str] | None = None
+    if cursor is not None:
+        last = s.get(AuditEvent, cursor)
+        if last is None or last.org_id != ctx.org_id:
+            raise Invalid("The cursor does not name an event of this organization.")
+        before = (last.occurred_at, last.id)
+    rows = audit.events(
+        s, ctx.org_id, action=action, actor_id=actor_id, limit=limit + 1, before_id=before
+    )
+    page = rows[:limit]
+    return schemas.AuditPage(
+        items=[schemas.AuditOut.model_validate(e) for e in page],
+        next_cursor=page[-1].id if len(rows) > limit else None,
+    )

@@ -1,0 +1,96 @@
+"""Members: list (filter by role or permission), read, change roles or permissions, remove."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from tenantry.api import schemas
+from tenantry.api.deps import App, OrgAccess, Tx
+from tenantry.errors import Invalid, NotFound
+from tenantry.members import service as members
+
+router = APIRouter(prefix="/v1/orgs/{org_id}/members", tags=["members"])
+
+
+def _out(view: members.MemberView) -> schemas.MemberOut:
+    return schemas.MemberOut(
+        user_id=view.user_id,
+        email=view.email,
+        name=view.name,
+        roles=list(view.roles),
+        permissions=list(view.permissions),
+        joined_at=view.joined_at,
+        last_active_at=view.last_active_at,
+    )
+
+
+@router.get("", summary="Members, with their roles, permissions and last active time")
+def list_members(
+    ctx: OrgAccess,
+    t: App,
+    s: Tx,
+    role: Annotated[str | None, Query(max_length=128)] = None,
+    permission: Annotated[
+        str | None, Query(max_length=128, description="Only members who hold this permission here, by any path")
+    ] = None,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> schemas.MemberPage:
+    """Every member can see the member list. ``permission=P`` answers "who can do P here"."""
+    if role is not None and role not in t.policy.roles:
+        raise Invalid(f"Unknown role {role!r}.")
+    views = members.list_members(s, ctx.org_id, role=role)
+    if permission is not None:
+        if permission not in t.policy.permissions:
+            raise Invalid(f"Unknown permission {permission!r}.")
+        holders = set(t.authz.lookup_subjects(permission, ctx.org_id))
+        views = [v for v in views if v.user_id in holders]
+    if cursor is not None:
+        ids = [v.user_id for v in views]
+        if cursor not in ids:
+            raise Invalid("The cursor does not name a member of this list.")
+        views = views[ids.index(cursor) + 1 :]
+    page = views[:limit]
+    more = len(views) > limit
+    return schemas.MemberPage(items=[_out(v) for v in page], next_cursor=page[-1].user_id if more else None)
+
+
+@router.get("/{user_id}", summary="One member")
+def read_member(user_id: str, ctx: OrgAccess, s: Tx) -> schemas.MemberOut:
+    for view in members.list_members(s, ctx.org_id):
+        if view.user_id == user_id:
+            return _out(view)
+    raise NotFound("No such member in this organization.")
+
+
+@router.patch("/{user_id}", summary="Change a member's roles or direct permissions")
+def update_member(
+    user_id: str, body: schemas.MemberUpdateIn, ctx: OrgAccess, t: App, s: Tx
+) -> schemas.MemberOut:
+    """Takes effect on the very next request. Refusals name the rule: you can only grant
+    what you hold, the owner's role is permanent, admins cannot change admins..."""
+    if body.roles is None and body.permissions is None:
+        raise Invalid("Give roles or permissions to change.")
+    actor = ctx.principal.actor
+    if body.roles is not None:
+        members.change_roles(s, t.authz, actor=actor, org_id=ctx.org_id, user_id=user_id, roles=body.roles)
+    if body.permissions is not None:
+        members.set_permissions(
+            s, t.authz, actor=actor, org_id=ctx.org_id, user_id=user_id, permissions=body.permissions
+        )
+    return read_member(user_id, ctx, s)
+
+
+@router.delete("/{user_id}", status_code=204, summary="Remove a member")
+def remove_member(user_id: str, ctx: OrgAccess, t: App, s: Tx) -> None:
+    """Removal revokes everything at once; API keys and webhooks stay with the organization."""
+    members.remove_members(s, t.authz, actor=ctx.principal.actor, org_id=ctx.org_id, user_ids=[user_id])
+
+
+@router.post("/remove", status_code=204, summary="Remove several members, all or nothing")
+def remove_many(body: schemas.BulkRemoveIn, ctx: OrgAccess, t: App, s: Tx) -> None:
+    members.remove_members(
+        s, t.authz, actor=ctx.principal.actor, org_id=ctx.org_id, user_ids=body.user_ids
+    )

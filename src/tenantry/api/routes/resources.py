@@ -1,0 +1,123 @@
+"""Resources inside an organization and members' access to them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from tenantry.api import schemas
+from sqlalchemy.orm import Session
+
+from tenantry.api.deps import App, OrgAccess, OrgContext, Tx
+from tenantry.core import Tenantry
+from tenantry.resources.models import Resource
+from tenantry.authz.loader import resource_node
+from tenantry.engine.evaluate import resource_sources
+from tenantry.errors import Invalid, NotFound
+from tenantry.members.service import actor_snapshot
+from tenantry.resources import service as resources
+
+router = APIRouter(prefix="/v1/orgs/{org_id}", tags=["resources"])
+
+
+@router.post("/resources", status_code=201, summary="Create a resource (workspace, checkout...)")
+def create_resource(body: schemas.ResourceIn, ctx: OrgAccess, t: App, s: Tx) -> schemas.ResourceOut:
+    """Creating a Business Project makes a Distancer organization a provider as well."""
+    res = resources.create_resource(
+        s, t.authz, actor=ctx.principal.actor, org_id=ctx.org_id, rtype=body.type,
+        name=body.name, visibility=body.visibility,
+    )
+    return schemas.ResourceOut.model_validate(res)
+
+
+@router.get("/resources", summary="Resources I can reach (or every one, with the manage permission)")
+def list_resources(
+    ctx: OrgAccess,
+    t: App,
+    s: Tx,
+    type: Annotated[str | None, Query(max_length=64)] = None,
+) -> list[schemas.ResourceOut]:
+    """A resource is listed when the caller holds any permission on it, or holds its type's
+    manage permission in the organization (admins see every workspace)."""
+    if type is not None and type not in t.policy.resource_types:
+        raise Invalid(f"Unknown resource type {type!r}.")
+    out = []
+    for res in resources.list_resources(s, ctx.org_id, type):
+        try:
+            out.append(schemas.ResourceOut.model_validate(_visible_resource(res.id, ctx, t, s)))
+        except NotFound:
+            continue
+    return out
+
+
+def _visible_resource(resource_id: str, ctx: OrgContext, t: Tenantry, s: Session) -> Resource:
+    """The resource, if the caller can reach it or manages its type; 404 otherwise, so a
+    member never learns that an invite-only workspace exists."""
+    res = resources.get_resource(s, ctx.org_id, resource_id)
+    snap = actor_snapshot(s, t.authz, ctx.principal.actor, ctx.org_id)
+    assert snap is not None
+    spec = t.policy.resource_types[res.type]
+    reach = any(src.mask for src in resource_sources(t.policy, snap, resource_node(res)))
+    if not (reach or ctx.holds(t, spec.manage_permission)):
+        raise NotFound("No such resource in this organization.")
+    return res
+
+
+@router.get("/resources/{resource_id}", summary="One resource")
+def read_resource(resource_id: str, ctx: OrgAccess, t: App, s: Tx) -> schemas.ResourceOut:
+    return schemas.ResourceOut.model_validate(_visible_resource(resource_id, ctx, t, s))
+
+
+@router.patch("/resources/{resource_id}", summary="Rename or change visibility")
+def update_resource(
+    resource_id: str, body: schemas.ResourceUpdateIn, ctx: OrgAccess, t: App, s: Tx
+) -> schemas.ResourceOut:
+    _visible_resource(resource_id, ctx, t, s)
+    res = resources.update_resource(
+        s, t.authz, actor=ctx.principal.actor, org_id=ctx.org_id, resource_id=resource_id,
+        name=body.name, visibility=body.visibility,
+    )
+    return schemas.ResourceOut.model_validate(res)
+
+
+@router.delete("/resources/{resource_id}", status_code=204, summary="Delete a resource")
+def delete_resource(resource_id: str, ctx: OrgAccess, t: App, s: Tx) -> None:
+    _visible_resource(resource_id, ctx, t, s)
+    resources.delete_resource(s, t.authz, actor=ctx.principal.actor, org_id=ctx.org_id, resource_id=resource_id)
+
+
+@router.get("/members/{user_id}/access", summary="A member's effective access to every resource")
+def member_access(user_id: str, ctx: OrgAccess, t: App, s: Tx) -> list[schemas.ResourceAccessOut]:
+    """Each resource with the permissions the member holds on it and why (org role -> rule ->
+    resource role)."""
+    snap = t.authz.snapshot(user_id, ctx.org_id, s)
+    if not snap.is_member:
+        raise NotFound("No such member in this organization.")
+    out = []
+    for res in resources.list_resources(s, ctx.org_id):
+        sources = list(resource_sources(t.policy, snap, resource_node(res)))
+        mask = 0
+        for src in sources:
+            mask |= src.mask
+        out.append(
+            schemas.ResourceAccessOut(
+                resource_id=res.id, resource_type=res.type, resource_name=res.name,
+                permissions=sorted(t.policy.ids_of(mask)),
+                explanation=[src.reason for src in sources if src.mask],
+            )
+        )
+    return out
+
+
+@router.put("/members/{user_id}/access", summary="Edit a member's access to resources")
+def set_member_access(
+    user_id: str, body: schemas.AccessIn, ctx: OrgAccess, t: App, s: Tx
+) -> list[schemas.ResourceAccessOut]:
+    """Give a role per resource, or ``null`` to remove access: a derived row (owners are Admin
+    on every checkout) removed this way stays removed until someone adds it back."""
+    resources.set_member_access(
+        s, t.authz, actor=ctx.principal.actor, org_id=ctx.org_id, user_id=user_id,
+        changes=[resources.AccessChange(c.resource_id, c.role) for c in body.changes],
+    )
+    return member_access(user_id, ctx, t, s)

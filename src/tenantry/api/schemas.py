@@ -1,0 +1,274 @@
+"""Request and response bodies. Requests are strict (no "1" for true, no 1 for "1") and
+forbid unknown fields, so a smuggled ``org_id`` or ``is_owner`` is a 422, never ignored
+silently into the wrong place."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Email = Annotated[str, StringConstraints(min_length=3, max_length=320)]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+Token = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Ident = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+Scalar = str | int | float | bool | None
+FreeForm = Annotated[dict[Annotated[str, StringConstraints(max_length=64)], Scalar], Field(max_length=50)]
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# -- accounts -------------------------------------------------------------------------------
+
+
+class SignUpIn(In):
+    email: Email
+    name: Name
+    password: Password
+    organization_name: Name | None = None
+
+
+class SignInIn(In):
+    email: Email
+    password: Password
+
+
+class UserOut(Out):
+    id: str
+    email: str
+    name: str
+    last_active_at: datetime | None
+
+
+class MembershipSummary(Out):
+    org_id: str
+    name: str
+    kind: str
+
+
+class MeOut(Out):
+    user: UserOut
+    organizations: list[MembershipSummary]
+
+
+class SignedInOut(Out):
+    user: UserOut
+    token: str = Field(description="Bearer token for API calls; the browser also gets a cookie.")
+    csrf_token: str = Field(description="Send as X-CSRF-Token on cookie-authenticated changes.")
+    organization: MembershipSummary | None = None
+
+
+# -- organizations --------------------------------------------------------------------------
+
+
+class OrgIn(In):
+    name: Name
+    kind: Ident | None = None
+    parent_id: Id | None = None
+
+
+class OrgUpdateIn(In):
+    name: Name | None = None
+    settings: FreeForm | None = None
+    profile: FreeForm | None = None
+
+
+class OrgOut(Out):
+    id: str
+    name: str
+    kind: str
+    kinds: list[str]
+    parent_id: str | None
+    seat_cap: int | None
+    seats_used: int
+    settings: dict[str, Scalar]
+    profile: dict[str, Scalar]
+    revision: int
+    created_at: datetime
+    my_roles: list[str]
+    my_permissions: list[str]
+
+
+# -- members --------------------------------------------------------------------------------
+
+
+class MemberOut(Out):
+    user_id: str
+    email: str
+    name: str
+    roles: list[str]
+    permissions: list[str]
+    joined_at: datetime
+    last_active_at: datetime | None
+
+
+class MemberPage(Out):
+    items: list[MemberOut]
+    next_cursor: str | None
+
+
+class MemberUpdateIn(In):
+    roles: Annotated[list[Ident], Field(max_length=50)] | None = None
+    permissions: Annotated[list[Ident], Field(max_length=500)] | None = None
+
+
+class BulkRemoveIn(In):
+    user_ids: Annotated[list[Id], Field(min_length=1, max_length=500)]
+
+
+class TransferIn(In):
+    to_user_id: Id
+
+
+# -- checks ---------------------------------------------------------------------------------
+
+
+class CheckIn(In):
+    user_id: Id
+    permission: Ident
+    org_id: Id
+    resource_id: Id | None = None
+    explain: bool = False
+
+
+class CheckOut(Out):
+    allowed: bool
+    permission: str
+    org_id: str
+    resource_id: str | None
+    revision: int = Field(description="The organization's revision the answer was computed at.")
+    explanation: list[str] | None = None
+
+
+class BatchIn(In):
+    checks: Annotated[list[CheckIn], Field(min_length=1, max_length=1000)]
+
+
+class BatchOut(Out):
+    results: list[CheckOut]
+
+
+# -- API keys -------------------------------------------------------------------------------
+
+
+class KeyIn(In):
+    name: Name
+    roles: Annotated[list[Ident], Field(max_length=50)] = []
+    permissions: Annotated[list[Ident], Field(max_length=500)] = []
+
+
+class KeyOut(Out):
+    id: str
+    name: str
+    roles: list[str]
+    permissions: list[str]
+    created_by: str | None
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class KeyCreatedOut(KeyOut):
+    token: str = Field(description="Shown once; only its hash is stored.")
+
+
+# -- audit ----------------------------------------------------------------------------------
+
+
+class AuditOut(Out):
+    id: str
+    occurred_at: datetime
+    actor_id: str | None
+    actor: str
+    ip: str | None
+    action: str
+    target_type: str | None
+    target_id: str | None
+    target: str | None
+    before: dict[str, object] | None
+    after: dict[str, object] | None
+
+
+class AuditPage(Out):
+    items: list[AuditOut]
+    next_cursor: str | None
+
+
+# -- resources ------------------------------------------------------------------------------
+
+
+class ResourceIn(In):
+    type: Ident
+    name: Name
+    visibility: Ident | None = None
+
+
+class ResourceUpdateIn(In):
+    name: Name | None = None
+    visibility: Ident | None = None
+
+
+class ResourceOut(Out):
+    id: str
+    type: str
+    name: str
+    visibility: str
+    created_at: datetime
+
+
+class AccessChangeIn(In):
+    resource_id: Id
+    role: Ident | None = Field(description="A role of the resource's type, or null to remove access.")
+
+
+class AccessIn(In):
+    changes: Annotated[list[AccessChangeIn], Field(min_length=1, max_length=500)]
+
+
+class ResourceAccessOut(Out):
+    resource_id: str
+    resource_type: str
+    resource_name: str
+    permissions: list[str]
+    explanation: list[str]
+
+
+# -- policy ---------------------------------------------------------------------------------
+
+
+class PermissionOut(Out):
+    id: str
+    scope: str
+    category: str
+    label: str
+    description: str
+
+
+class RoleOut(Out):
+    name: str
+    scope: str
+    label: str
+    description: str
+    permissions: list[str]
+    manages: list[str]
+    unique: bool
+    assignable: bool
+    kinds: list[str]
+
+
+class PolicyOut(Out):
+    name: str
+    title: str
+    membership: str
+    permissions: list[PermissionOut]
+    roles: list[RoleOut]
+    resource_roles: list[RoleOut]
+    templates: dict[str, list[str]]

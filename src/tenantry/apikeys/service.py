@@ -1,0 +1,105 @@
+"""Organization-owned API keys: create (shown once), list, revoke, authenticate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tenantry import clock, tokens
+from tenantry.apikeys.models import ApiKey
+from tenantry.audit.service import Actor, record
+from tenantry.authz.service import Authorizer
+from tenantry.errors import Invalid, NotFound
+from tenantry.members import rules
+from tenantry.members.service import actor_snapshot
+from tenantry.orgs.service import lock_org
+from tenantry.policy.model import MembershipMode
+
+TOKEN_KIND = "tnk"
+
+
+def create_key(
+    session: Session,
+    authz: Authorizer,
+    *,
+    actor: Actor,
+    org_id: str,
+    name: str,
+    roles: Iterable[str] = (),
+    permissions: Iterable[str] = (),
+) -> tuple[ApiKey, str]:
+    """A new key and its token (returned once, stored only as a hash). The key gets the
+    roles / permissions asked for, never more than its creator holds."""
+    policy = authz.policy
+    lock_org(session, org_id)
+    actor_snap = actor_snapshot(session, authz, actor, org_id)
+    rules.require(policy, actor_snap, policy.api_keys_permission, "Creating API keys")
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise Invalid("An API key needs a name (at most 200 characters).")
+    roles, perms = set(roles), rules.check_permissions_known(policy, permissions)
+    if policy.membership is MembershipMode.PERMISSIONS:
+        if not perms:
+            raise Invalid("Give the key at least one permission.")
+    elif not roles:
+        raise Invalid("Give the key a role.")
+    if actor_snap is not None:
+        rules.check_assignable(policy, actor_snap, roles, actor_snap.org.kinds)
+    rules.check_grant_within(policy, actor_snap, policy.mask_of(perms))
+    issued = tokens.issue(TOKEN_KIND)
+    key = ApiKey(
+        org_id=org_id,
+        name=name,
+        lookup=issued.lookup,
+        secret_hash=issued.secret_hash,
+        roles=sorted(roles),
+        permissions=sorted(perms),
+        created_by=actor.user_id,
+    )
+    session.add(key)
+    session.flush()
+    record(
+        session, actor=actor, org_id=org_id, action="api_key.created", target_type="api_key",
+        target_id=key.id, target=name, after={"roles": key.roles, "permissions": key.permissions},
+    )
+    return key, issued.token
+
+
+def list_keys(session: Session, org_id: str) -> list[ApiKey]:
+    return list(
+        session.scalars(
+            select(ApiKey)
+            .where(ApiKey.org_id == org_id, ApiKey.revoked_at.is_(None))
+            .order_by(ApiKey.created_at, ApiKey.id)
+        )
+    )
+
+
+def revoke_key(session: Session, authz: Authorizer, *, actor: Actor, org_id: str, key_id: str) -> None:
+    policy = authz.policy
+    lock_org(session, org_id)
+    actor_snap = actor_snapshot(session, authz, actor, org_id)
+    rules.require(policy, actor_snap, policy.api_keys_permission, "Revoking API keys")
+    key = session.get(ApiKey, key_id)
+    if key is None or key.org_id != org_id or key.revoked_at is not None:
+        raise NotFound("No such API key in this organization.")
+    key.revoked_at = clock.now()
+    record(
+        session, actor=actor, org_id=org_id, action="api_key.revoked", target_type="api_key",
+        target_id=key.id, target=key.name,
+    )
+
+
+def authenticate(session: Session, token: str) -> ApiKey | None:
+    """The live key a bearer token names, or None."""
+    parsed = tokens.parse(TOKEN_KIND, token)
+    if parsed is None:
+        return None
+    lookup, secret = parsed
+    key = session.scalar(select(ApiKey).where(ApiKey.lookup == lookup))
+    if key is None or key.revoked_at is not None or not tokens.matches(secret, key.secret_hash):
+        return None
+    key.last_used_at = clock.now()
+    return key

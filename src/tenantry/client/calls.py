@@ -1,0 +1,203 @@
+"""Every endpoint of the API as a typed ``Call``: the one description that both the sync and
+the async client send, so neither can drift from the other (or, since the API tests drive
+the server through them, from the server)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, TypeAdapter
+
+from tenantry.api import schemas
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Call(Generic[T]):
+    method: str
+    path: str
+    result: Any  # a type TypeAdapter accepts, or None for 204
+    json: Any = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def parse(self, payload: Any) -> T:
+        if self.result is None:
+            return None  # type: ignore[return-value]
+        value: T = TypeAdapter(self.result).validate_python(payload)
+        return value
+
+
+def _body(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json", exclude_unset=True)
+
+
+def _params(**values: Any) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+# -- accounts ---------------------------------------------------------------------------------
+
+
+def sign_up(email: str, name: str, password: str, organization_name: str | None = None) -> Call[schemas.SignedInOut]:
+    body = schemas.SignUpIn(email=email, name=name, password=password, organization_name=organization_name)
+    return Call("POST", "/v1/auth/signup", schemas.SignedInOut, _body(body))
+
+
+def sign_in(email: str, password: str) -> Call[schemas.SignedInOut]:
+    return Call("POST", "/v1/auth/signin", schemas.SignedInOut, _body(schemas.SignInIn(email=email, password=password)))
+
+
+def sign_out() -> Call[None]:
+    return Call("POST", "/v1/auth/signout", None)
+
+
+def sign_out_everywhere() -> Call[dict[str, int]]:
+    return Call("POST", "/v1/auth/signout-everywhere", dict[str, int])
+
+
+def me() -> Call[schemas.MeOut]:
+    return Call("GET", "/v1/me", schemas.MeOut)
+
+
+def policy() -> Call[schemas.PolicyOut]:
+    return Call("GET", "/v1/policy", schemas.PolicyOut)
+
+
+# -- organizations ----------------------------------------------------------------------------
+
+
+def create_org(name: str, kind: str | None = None, parent_id: str | None = None) -> Call[schemas.OrgOut]:
+    return Call("POST", "/v1/orgs", schemas.OrgOut, _body(schemas.OrgIn(name=name, kind=kind, parent_id=parent_id)))
+
+
+def list_orgs() -> Call[list[schemas.MembershipSummary]]:
+    return Call("GET", "/v1/orgs", list[schemas.MembershipSummary])
+
+
+def get_org(org_id: str) -> Call[schemas.OrgOut]:
+    return Call("GET", f"/v1/orgs/{org_id}", schemas.OrgOut)
+
+
+def update_org(org_id: str, **changes: Any) -> Call[schemas.OrgOut]:
+    return Call("PATCH", f"/v1/orgs/{org_id}", schemas.OrgOut, _body(schemas.OrgUpdateIn(**changes)))
+
+
+def delete_org(org_id: str) -> Call[None]:
+    return Call("DELETE", f"/v1/orgs/{org_id}", None)
+
+
+def transfer_ownership(org_id: str, to_user_id: str) -> Call[schemas.OrgOut]:
+    return Call("POST", f"/v1/orgs/{org_id}/transfer-ownership", schemas.OrgOut, {"to_user_id": to_user_id})
+
+
+# -- members ----------------------------------------------------------------------------------
+
+
+def list_members(
+    org_id: str,
+    *,
+    role: str | None = None,
+    permission: str | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Call[schemas.MemberPage]:
+    params = _params(role=role, permission=permission, cursor=cursor, limit=limit)
+    return Call("GET", f"/v1/orgs/{org_id}/members", schemas.MemberPage, params=params)
+
+
+def get_member(org_id: str, user_id: str) -> Call[schemas.MemberOut]:
+    return Call("GET", f"/v1/orgs/{org_id}/members/{user_id}", schemas.MemberOut)
+
+
+def update_member(
+    org_id: str, user_id: str, *, roles: list[str] | None = None, permissions: list[str] | None = None
+) -> Call[schemas.MemberOut]:
+    body = _body(schemas.MemberUpdateIn(roles=roles, permissions=permissions))
+    return Call("PATCH", f"/v1/orgs/{org_id}/members/{user_id}", schemas.MemberOut, body)
+
+
+def remove_member(org_id: str, user_id: str) -> Call[None]:
+    return Call("DELETE", f"/v1/orgs/{org_id}/members/{user_id}", None)
+
+
+def remove_members(org_id: str, user_ids: list[str]) -> Call[None]:
+    return Call("POST", f"/v1/orgs/{org_id}/members/remove", None, {"user_ids": user_ids})
+
+
+# -- checks -----------------------------------------------------------------------------------
+
+
+def check(
+    user_id: str, permission: str, org_id: str, resource_id: str | None = None, *, explain: bool = False
+) -> Call[schemas.CheckOut]:
+    body = schemas.CheckIn(user_id=user_id, permission=permission, org_id=org_id, resource_id=resource_id, explain=explain)
+    return Call("POST", "/v1/check", schemas.CheckOut, _body(body) | {"explain": explain})
+
+
+def check_batch(checks: list[schemas.CheckIn]) -> Call[schemas.BatchOut]:
+    return Call("POST", "/v1/check/batch", schemas.BatchOut, {"checks": [c.model_dump(mode="json") for c in checks]})
+
+
+# -- API keys ---------------------------------------------------------------------------------
+
+
+def create_api_key(
+    org_id: str, name: str, *, roles: list[str] | None = None, permissions: list[str] | None = None
+) -> Call[schemas.KeyCreatedOut]:
+    body = {"name": name, "roles": roles or [], "permissions": permissions or []}
+    return Call("POST", f"/v1/orgs/{org_id}/api-keys", schemas.KeyCreatedOut, body)
+
+
+def list_api_keys(org_id: str) -> Call[list[schemas.KeyOut]]:
+    return Call("GET", f"/v1/orgs/{org_id}/api-keys", list[schemas.KeyOut])
+
+
+def revoke_api_key(org_id: str, key_id: str) -> Call[None]:
+    return Call("DELETE", f"/v1/orgs/{org_id}/api-keys/{key_id}", None)
+
+
+# -- audit ------------------------------------------------------------------------------------
+
+
+def audit_events(
+    org_id: str, *, action: str | None = None, actor_id: str | None = None, cursor: str | None = None, limit: int | None = None
+) -> Call[schemas.AuditPage]:
+    params = _params(action=action, actor_id=actor_id, cursor=cursor, limit=limit)
+    return Call("GET", f"/v1/orgs/{org_id}/audit", schemas.AuditPage, params=params)
+
+
+# -- resources --------------------------------------------------------------------------------
+
+
+def create_resource(org_id: str, type: str, name: str, visibility: str | None = None) -> Call[schemas.ResourceOut]:
+    body = _body(schemas.ResourceIn(type=type, name=name, visibility=visibility))
+    return Call("POST", f"/v1/orgs/{org_id}/resources", schemas.ResourceOut, body)
+
+
+def list_resources(org_id: str, type: str | None = None) -> Call[list[schemas.ResourceOut]]:
+    return Call("GET", f"/v1/orgs/{org_id}/resources", list[schemas.ResourceOut], params=_params(type=type))
+
+
+def get_resource(org_id: str, resource_id: str) -> Call[schemas.ResourceOut]:
+    return Call("GET", f"/v1/orgs/{org_id}/resources/{resource_id}", schemas.ResourceOut)
+
+
+def update_resource(org_id: str, resource_id: str, *, name: str | None = None, visibility: str | None = None) -> Call[schemas.ResourceOut]:
+    body = _body(schemas.ResourceUpdateIn(name=name, visibility=visibility))
+    return Call("PATCH", f"/v1/orgs/{org_id}/resources/{resource_id}", schemas.ResourceOut, body)
+
+
+def delete_resource(org_id: str, resource_id: str) -> Call[None]:
+    return Call("DELETE", f"/v1/orgs/{org_id}/resources/{resource_id}", None)
+
+
+def member_access(org_id: str, user_id: str) -> Call[list[schemas.ResourceAccessOut]]:
+    return Call("GET", f"/v1/orgs/{org_id}/members/{user_id}/access", list[schemas.ResourceAccessOut])
+
+
+def set_member_access(org_id: str, user_id: str, changes: dict[str, str | None]) -> Call[list[schemas.ResourceAccessOut]]:
+    """``changes``: resource id -> role name, or None to remove access."""
+    body = {"changes": [{"resource_id": rid, "role": role} for rid, role in changes.items()]}
+    return Call("PUT", f"/v1/orgs/{org_id}/members/{user_id}/access", list[schemas.ResourceAccessOut], body)
