@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from tenantry import clock, tokens
 from tenantry.apikeys.models import ApiKey
 from tenantry.audit.service import Actor, record
+from tenantry.authz.actors import actor_snapshot
 from tenantry.authz.service import Authorizer
 from tenantry.errors import Invalid, NotFound
 from tenantry.members import rules
-from tenantry.members.service import actor_snapshot
 from tenantry.orgs.service import lock_org
 from tenantry.policy.model import MembershipMode
 

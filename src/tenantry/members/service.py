@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from tenantry.accounts.models import User
 from tenantry.audit.service import Actor, record
+from tenantry.authz.actors import actor_snapshot
 from tenantry.authz.service import Authorizer
 from tenantry.engine.evaluate import org_mask
 from tenantry.engine.snapshot import AccessSnapshot
 from tenantry.errors import Invalid, NotFound
-from tenantry.apikeys.access import key_snapshot
 from tenantry.members import _rows, rules
 from tenantry.members.errors import (
     AlreadyMember,
@@ -46,22 +46,6 @@ class MemberView:
     permissions: tuple[str, ...]
     joined_at: datetime
     last_active_at: datetime | None
-
-
-def actor_snapshot(
-    session: Session, authz: Authorizer, actor: Actor, org_id: str
-) -> AccessSnapshot | None:
-    """The actor's fresh access in the org: None for the operator; NotFound for a stranger,
-    so that nobody learns an organization exists by being refused in it."""
-    if actor.is_operator:
-        return None
-    if actor.key_id is not None:
-        return key_snapshot(session, authz, actor.key_id, org_id)
-    assert actor.user_id is not None
-    snap = authz.snapshot(actor.user_id, org_id, session)
-    if not snap.is_member and not org_mask(authz.policy, snap):
-        raise NotFound("No such organization.")
-    return snap
 
 
 def _target(session: Session, authz: Authorizer, org_id: str, user_id: str) -> tuple[Membership, AccessSnapshot, User]:

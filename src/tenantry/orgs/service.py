@@ -9,8 +9,10 @@ from sqlalchemy.orm import Session
 
 from tenantry.accounts.models import User
 from tenantry.audit.service import Actor, record
+from tenantry.authz.actors import actor_snapshot
 from tenantry.authz.service import Authorizer
-from tenantry.errors import Invalid, NotFound, PermissionDenied
+from tenantry.errors import Invalid, NotFound
+from tenantry.members import rules
 from tenantry.members._rows import insert_membership
 from tenantry.members.models import CrossOrgRole, Membership
 from tenantry.orgs.models import Organization
@@ -60,24 +62,23 @@ def create_org(
     name = name.strip()
     if not name or len(name) > 200:
         raise Invalid("An organization needs a name (at most 200 characters).")
+    parent = None
+    if parent_id is not None:
+        parent = lock_org(session, parent_id)
+        # strangers learn nothing about the parent, not even that their request was wrong
+        parent_access = actor_snapshot(session, authz, actor, parent_id)
     kind = kind or policy.default_kind
     spec = policy.kinds.get(kind)
     if spec is None or spec.derived_from_resource:
         choices = ", ".join(k for k, v in policy.kinds.items() if not v.derived_from_resource)
         raise Invalid(f"Unknown organization kind {kind!r}; this policy has {choices}.")
-    if parent_id is not None:
-        parent = lock_org(session, parent_id)
+    if parent is not None:
+        if parent_access is not None:
+            if parent.kind in spec.parents:
+                assert spec.create_permission is not None
+                rules.require(policy, parent_access, spec.create_permission, f"Creating a {kind} here")
         if parent.kind not in spec.parents:
             raise Invalid(f"A {kind} organization cannot be placed under a {parent.kind}.")
-        if not actor.is_operator:
-            assert spec.create_permission is not None and actor.user_id is not None
-            if not authz.check(actor.user_id, spec.create_permission, parent_id, session=session):
-                raise NotFound("No such organization.") if not authz.snapshot(
-                    actor.user_id, parent_id, session
-                ).is_member else PermissionDenied(
-                    f"Creating a {kind} under {parent.name} needs "
-                    f"'{policy.permissions[spec.create_permission].label}'."
-                )
     elif spec.parents and not actor.is_operator:
         raise Invalid(f"A {kind} organization must be created under a parent organization.")
     if seat_cap is not None and seat_cap < 1:

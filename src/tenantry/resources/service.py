@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from tenantry.accounts.models import User
 from tenantry.audit.service import Actor, record
+from tenantry.authz.actors import actor_snapshot
 from tenantry.authz.loader import resource_node
 from tenantry.authz.service import Authorizer
 from tenantry.engine.evaluate import resource_mask
@@ -18,7 +19,6 @@ from tenantry.errors import Conflict, Invalid, NotFound
 from tenantry.members import rules
 from tenantry.members.errors import GrantExceedsOwnPermissions
 from tenantry.members.models import Membership
-from tenantry.members.service import actor_snapshot
 from tenantry.orgs.service import lock_org
 from tenantry.policy.model import Policy, ResourceType
 from tenantry.resources.models import Resource, ResourceExclusion, ResourceGrant

@@ -5,18 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-
-from tenantry.api import schemas
 from sqlalchemy.orm import Session
 
+from tenantry.api import schemas
 from tenantry.api.deps import App, OrgAccess, OrgContext, Tx
-from tenantry.core import Tenantry
-from tenantry.resources.models import Resource
+from tenantry.authz.actors import actor_snapshot
 from tenantry.authz.loader import resource_node
+from tenantry.core import Tenantry
 from tenantry.engine.evaluate import resource_sources
 from tenantry.errors import Invalid, NotFound
-from tenantry.members.service import actor_snapshot
 from tenantry.resources import service as resources
+from tenantry.resources.models import Resource
 
 router = APIRouter(prefix="/v1/orgs/{org_id}", tags=["resources"])
 

@@ -1,0 +1,160 @@
+"""Tenant isolation: every route, walked from the OpenAPI schema, as members and API keys of
+organization A, aimed at organization B's real ids. Every answer must be 404 (exactly the
+body a random id gets) and B's canary must never appear in a response. A route that this
+file does not classify fails the test, so a new route cannot ship uncovered."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import func, select
+
+from tenantry.audit.models import AuditEvent
+from tenantry.client import calls
+from tests.api.conftest import Api
+from tests.factories import add_member, make_user
+
+CANARY = "canary-b-7f3e9d"
+
+# routes that name no organization object: they must simply never show B's data
+UNSCOPED = {
+    ("GET", "/healthz"),
+    ("POST", "/v1/auth/signup"),
+    ("POST", "/v1/auth/signin"),
+    ("POST", "/v1/auth/signout"),
+    ("POST", "/v1/auth/signout-everywhere"),
+    ("GET", "/v1/me"),
+    ("GET", "/v1/policy"),
+    ("GET", "/v1/orgs"),
+}
+# routes that take B's ids in the body rather than the path
+BODY_SCOPED = {("POST", "/v1/orgs"), ("POST", "/v1/check"), ("POST", "/v1/check/batch")}
+
+
+def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        schema = spec["components"]["schemas"][name]
+    return schema
+
+
+def _example(spec: dict[str, Any], schema: dict[str, Any], name: str, ids: dict[str, str]) -> Any:
+    """A small valid value for a JSON schema, with every id field set to one of B's ids."""
+    schema = _resolve(spec, schema)
+    if "anyOf" in schema:
+        options = [s for s in schema["anyOf"] if s.get("type") != "null"]
+        return _example(spec, options[0], name, ids) if options else None
+    kind = schema.get("type")
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {k: _example(spec, v, k, ids) for k, v in props.items()}
+    if kind == "array":
+        return [_example(spec, schema.get("items", {}), name.rstrip("s"), ids)]
+    if kind == "boolean":
+        return False
+    if kind == "integer":
+        return 1
+    if name.endswith("_id") or name in {"user_ids", "user_id"}:
+        return ids.get(name, ids["org_id"])
+    if name == "email":
+        return "probe@example.com"
+    if name == "permission":
+        return ids["permission"]
+    return "probe"
+
+
+def _setup(api: Api) -> tuple[dict[str, Any], dict[str, str], list[Any]]:
+    t = api.t
+    a_owner = api.sign_up("owner-a@example.com", org="Org A")
+    b_owner = api.sign_up("owner-b@example.com", name=f"B {CANARY}", org=f"Org B {CANARY}")
+    b_member = make_user(t, f"member-{CANARY}@example.com", name=CANARY)
+    add_member(t, _org(api, b_owner.org_id), b_member, ["member"])
+    a_member = make_user(t, "member-a@example.com", name="A member", password="correct horse battery staple")
+    add_member(t, _org(api, a_owner.org_id), a_member, ["member"])
+    b_key = b_owner.client.send(calls.create_api_key(b_owner.org_id, f"key {CANARY}", roles=["admin"]))
+    b_checkout = b_owner.client.send(calls.create_resource(b_owner.org_id, "checkout", f"Checkout {CANARY}"))
+    a_key = a_owner.client.send(calls.create_api_key(a_owner.org_id, "A key", roles=["admin"]))
+    member_session = api.anonymous.send(calls.sign_in("member-a@example.com", "correct horse battery staple"))
+    ids = {
+        "org_id": b_owner.org_id,
+        "user_id": b_member.id,
+        "to_user_id": b_member.id,
+        "user_ids": b_member.id,
+        "key_id": b_key.id,
+        "resource_id": b_checkout.id,
+        "parent_id": b_owner.org_id,
+        "permission": "org.view",
+    }
+    principals = [
+        a_owner.client,
+        api.anonymous.as_token(member_session.token),
+        api.anonymous.as_token(a_key.token),
+    ]
+    return api.http.app.openapi(), ids, principals
+
+
+def _org(api: Api, org_id: str) -> Any:
+    from tenantry.orgs.models import Organization
+
+    with api.t.db.sessions() as s:
+        return s.get(Organization, org_id)
+
+
+def _count_b_rows(api: Api, org_id: str) -> int:
+    with api.t.db.sessions() as s:
+        return s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.org_id == org_id)) or 0
+
+
+def test_no_route_reveals_or_changes_another_organizations_objects(api_for):
+    api = api_for("verkkokurssikassa")
+    spec, ids, principals = _setup(api)
+    b_events_before = _count_b_rows(api, ids["org_id"])
+    probes = 0
+    for path, operations in spec["paths"].items():
+        for method, op in operations.items():
+            method = method.upper()
+            key = (method, path)
+            params = set(re.findall(r"{(\w+)}", path))
+            assert params or key in UNSCOPED | BODY_SCOPED, f"unclassified route {method} {path}"
+            if key in UNSCOPED:
+                continue
+            url = path.format(**{p: ids[p] for p in params})
+            random_url = path.format(**{p: "0" * 32 for p in params})
+            body = random_body = None
+            if "requestBody" in op:
+                schema = op["requestBody"]["content"]["application/json"]["schema"]
+                body = _example(spec, schema, "", ids)
+                random_body = _example(spec, schema, "", _random(ids))
+            for principal in principals:
+                response = principal.http.request(method, url, json=body, headers=_auth(principal))
+                probes += 1
+                # 404 (or a refusal of the caller's kind, e.g. an API key creating an org),
+                # and byte-for-byte what a random id gets: nothing tells B's ids apart
+                assert response.status_code in (403, 404), (method, url, response.status_code, response.text)
+                assert CANARY not in response.text
+                baseline = principal.http.request(method, random_url, json=random_body, headers=_auth(principal))
+                assert (baseline.status_code, baseline.json()) == (response.status_code, response.json()), (
+                    method, path,
+                )
+    assert probes >= 3 * 15
+    assert _count_b_rows(api, ids["org_id"]) == b_events_before  # no write reached B
+
+
+def test_lists_never_show_another_organizations_rows(api_for):
+    api = api_for("verkkokurssikassa")
+    spec, ids, principals = _setup(api)
+    for principal in principals:
+        for method, path in sorted(UNSCOPED):
+            if method != "GET":
+                continue
+            response = principal.http.request(method, path, headers=_auth(principal))
+            assert CANARY not in response.text, path
+
+
+def _random(ids: dict[str, str]) -> dict[str, str]:
+    return {k: (v if k == "permission" else "0" * 32) for k, v in ids.items()}
+
+
+def _auth(client: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {client.token}"}
