@@ -66,9 +66,11 @@ def _in(address: str, networks: tuple[str, ...]) -> bool:
     return any(ip in ipaddress.ip_network(n, strict=False) for n in networks)
 
 
-def db_session(t: App) -> Iterator[Session]:
-    """A transaction for the route, committed when the route returns without error."""
-    with t.db.transaction() as session:
+def db_session(t: App, request: Request) -> Iterator[Session]:
+    """A transaction for the route, committed when the route returns without error; reads
+    get a read transaction, so they never wait behind (or hold up) a writer."""
+    unit = t.db.transaction if request.method in UNSAFE else t.db.reading
+    with unit() as session:
         yield session
 
 

@@ -78,8 +78,10 @@ class _Builder:
         for kind in kinds.values():
             if kind.create_permission is not None:
                 self._known(
-                    root.table("kinds").table(kind.name), "create_permission",
-                    kind.create_permission, ORGANIZATION,
+                    root.table("kinds").table(kind.name),
+                    "create_permission",
+                    kind.create_permission,
+                    ORGANIZATION,
                 )
             if kind.derived_from_resource and kind.derived_from_resource not in resource_types:
                 raise PolicyError(
@@ -87,6 +89,7 @@ class _Builder:
                     f"kinds.{kind.name}.derived_from_resource",
                     f"names unknown resource type {kind.derived_from_resource!r}",
                 )
+        template_tables = root.tables("templates")
         templates = {
             name: Template(
                 name=name,
@@ -94,9 +97,9 @@ class _Builder:
                 description=t.str("description", ""),
                 permissions=self._expand(t, "permissions", ORGANIZATION),
             )
-            for name, t in root.tables("templates").items()
+            for name, t in template_tables.items()
         }
-        for t in root.tables("templates").values():
+        for t in template_tables.values():
             t.done()
         inherit = tuple(self._inherit(t, kinds, roles) for t in root.table_list("inherit"))
         policy = self._head(head, kinds, roles, templates, resource_types, inherit)
@@ -119,19 +122,38 @@ class _Builder:
         except ValueError:
             raise head.fail("membership", "must be 'role', 'roles' or 'permissions'") from None
         creator_role = head.str("creator_role")
+        # kinds that can be created (a derived kind is a state of another organization)
+        creatable = [k for k in kinds.values() if not k.derived_from_resource]
         if membership is MembershipMode.PERMISSIONS:
             if creator_role is not None:
                 raise head.fail("creator_role", "is not used when membership = 'permissions'")
-        elif creator_role not in roles:
+            for kind in kinds.values():
+                if kind.creator_role is not None:
+                    raise PolicyError(
+                        self.source,
+                        f"kinds.{kind.name}.creator_role",
+                        "is not used when membership = 'permissions'",
+                    )
+        elif (creator_role is not None or not all(k.creator_role for k in creatable)) and (
+            creator_role not in roles
+        ):
             raise head.fail("creator_role", f"must name an organization role, not {creator_role!r}")
         owner_role = head.str("owner_role")
         owner_permission = head.str("owner_permission")
-        if (owner_role is None) == (owner_permission is None):
+        every_kind_has_owner = all(k.owner_role for k in creatable)
+        if owner_role is not None and owner_permission is not None:
             raise head.fail("owner_role", "give exactly one of owner_role or owner_permission")
+        if owner_role is None and owner_permission is None and not every_kind_has_owner:
+            raise head.fail(
+                "owner_role",
+                "give exactly one of owner_role or owner_permission "
+                "(or an owner_role on every kind)",
+            )
         if owner_role is not None and owner_role not in roles:
             raise head.fail("owner_role", f"names unknown role {owner_role!r}")
         if owner_permission is not None:
             self._known(head, "owner_permission", owner_permission, ORGANIZATION)
+        self._check_kind_roles(kinds, roles, creator_role, owner_role)
         default_kind = head.str("default_kind", required=True)
         if default_kind not in kinds:
             raise head.fail("default_kind", f"names unknown kind {default_kind!r}")
@@ -149,6 +171,14 @@ class _Builder:
             key: self._known(members, key, members.str(key, required=True), ORGANIZATION)
             for key in ("invite", "remove", "change_role", "grant")
         }
+        for key in ("api_keys", "webhooks"):  # optional: default to the grant gate
+            gates[key] = self._known(members, key, members.str(key, gates["grant"]), ORGANIZATION)
+        organization = head.table("organization")
+        for key in ("settings", "profile", "delete", "audit"):
+            gates[key] = self._known(
+                organization, key, organization.str(key, gates["grant"]), ORGANIZATION
+            )
+        organization.done()
         policy = Policy(
             name=head.str("name", required=True),
             title=head.str("title", required=True),
@@ -173,6 +203,12 @@ class _Builder:
             remove_permission=gates["remove"],
             change_role_permission=gates["change_role"],
             grant_permission=gates["grant"],
+            api_keys_permission=gates["api_keys"],
+            webhooks_permission=gates["webhooks"],
+            settings_permission=gates["settings"],
+            profile_permission=gates["profile"],
+            delete_permission=gates["delete"],
+            audit_permission=gates["audit"],
         )
         members.done()
         head.done()
@@ -190,6 +226,8 @@ class _Builder:
                 parents=frozenset(t.str_list("parents")),
                 derived_from_resource=t.str("derived_from_resource"),
                 create_permission=t.str("create_permission"),
+                creator_role=t.str("creator_role"),
+                owner_role=t.str("owner_role"),
             )
             if kinds[name].parents and kinds[name].create_permission is None:
                 raise t.fail("create_permission", "is required for a kind that has parents")
@@ -199,6 +237,35 @@ class _Builder:
             t.done()
         self._refuse_kind_cycles(kinds)
         return kinds
+
+    def _check_kind_roles(
+        self,
+        kinds: dict[str, Kind],
+        roles: dict[str, Role],
+        creator_role: str | None,
+        owner_role: str | None,
+    ) -> None:
+        """Each kind's creator and owner role exists and is a role of that kind."""
+        for kind in kinds.values():
+            if kind.derived_from_resource:
+                continue
+            for key, own, default in (
+                ("creator_role", kind.creator_role, creator_role),
+                ("owner_role", kind.owner_role, owner_role),
+            ):
+                name = own or default
+                if name is None:
+                    continue
+                where = f"kinds.{kind.name}.{key}" if own else f"policy.{key}"
+                role = roles.get(name)
+                if role is None:
+                    raise PolicyError(self.source, where, f"names unknown role {name!r}")
+                if role.kinds and kind.name not in role.kinds:
+                    raise PolicyError(
+                        self.source,
+                        where,
+                        f"role {name!r} does not exist in {kind.name} organizations",
+                    )
 
     def _refuse_kind_cycles(self, kinds: dict[str, Kind]) -> None:
         def walk(name: str, trail: tuple[str, ...]) -> None:
@@ -239,6 +306,10 @@ class _Builder:
             ids.update(matched)
         return frozenset(ids)
 
+    def _gate(self, t: Table, key: str) -> str:
+        """A required organization permission named by ``key``."""
+        return self._known(t, key, t.str(key, required=True), ORGANIZATION)
+
     def _known(self, t: Table, key: str, pid: str, scope: str) -> str:
         perm = self.permissions.get(pid)
         if perm is None:
@@ -247,7 +318,9 @@ class _Builder:
             raise t.fail(key, f"{pid!r} is a {perm.scope} permission, expected {scope}")
         return pid
 
-    def _roles(self, tables: dict[str, Table], scope: str, kinds: dict[str, Kind]) -> dict[str, Role]:
+    def _roles(
+        self, tables: dict[str, Table], scope: str, kinds: dict[str, Kind]
+    ) -> dict[str, Role]:
         roles = {}
         for rank, (name, t) in enumerate(tables.items()):
             perms = self._expand(t, "permissions", scope)
@@ -264,6 +337,9 @@ class _Builder:
                 mask=sum(self.permissions[p].mask for p in perms),
                 rank=rank,
                 manages=frozenset(t.str_list("manages")),
+                assigns=frozenset(
+                    t.str_list("assigns") if "assigns" in t.data else t.str_list("manages")
+                ),
                 unique=t.bool("unique"),
                 assignable=t.bool("assignable", True),
                 kinds=role_kinds,
@@ -271,9 +347,10 @@ class _Builder:
             )
             t.done()
         for name, role in roles.items():
-            for target in role.manages:
-                if target not in roles:
-                    raise tables[name].fail("manages", f"names unknown role {target!r}")
+            for key, targets in (("manages", role.manages), ("assigns", role.assigns)):
+                for target in sorted(targets):
+                    if target not in roles:
+                        raise tables[name].fail(key, f"names unknown role {target!r}")
         return roles
 
     def _resource_type(self, name: str, t: Table, org_roles: dict[str, Role]) -> ResourceType:
@@ -312,8 +389,8 @@ class _Builder:
             description=t.str("description", ""),
             roles=roles,
             visibilities=visibilities,
-            create_permission=self._known(t, "create_permission", t.str("create_permission", required=True), ORGANIZATION),
-            manage_permission=self._known(t, "manage_permission", t.str("manage_permission", required=True), ORGANIZATION),
+            create_permission=self._gate(t, "create_permission"),
+            manage_permission=self._gate(t, "manage_permission"),
             rules=tuple(rules),
             caps=caps,
         )
@@ -337,7 +414,8 @@ class _Builder:
         if not self._reaches(kinds, to_kind, from_kind, depth):
             raise t.fail(
                 "to_kind",
-                f"a {to_kind} organization can never be within {depth} level(s) below a {from_kind}",
+                f"a {to_kind} organization can never be within {depth} level(s) "
+                f"below a {from_kind}",
             )
         rule = InheritRule(
             from_kind=from_kind,

@@ -47,6 +47,9 @@ class Role:
     mask: int
     rank: int
     manages: frozenset[str] = frozenset()  # holders of these roles may be removed / re-roled
+    # roles a holder may give by invitation or role change; the loader defaults it to `manages`
+    # (Distribu: an ADMIN invites as ADMIN, yet cannot remove another ADMIN)
+    assigns: frozenset[str] = frozenset()
     unique: bool = False  # exactly one holder per organization
     assignable: bool = True  # may be given by invitation or role change
     kinds: frozenset[str] = frozenset()  # organization kinds where the role exists; empty = all
@@ -74,6 +77,10 @@ class Kind:
     derived_from_resource: str | None = None  # the org also "is" this kind while it has one
     # the permission needed on the parent organization to create one of these under it
     create_permission: str | None = None
+    # per-kind overrides of the policy's creator_role / owner_role (the marketplace: a seller's
+    # creator is its Seller Admin, a customer's its Customer admin); None = the policy's
+    creator_role: str | None = None
+    owner_role: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +158,12 @@ class Policy:
     remove_permission: str
     change_role_permission: str
     grant_permission: str  # needed to change a member's direct permissions / cross-org roles
+    api_keys_permission: str  # create / revoke the organization's API keys
+    webhooks_permission: str  # configure the organization's webhooks
+    settings_permission: str  # edit name and settings
+    profile_permission: str  # edit the public profile
+    delete_permission: str  # delete the organization
+    audit_permission: str  # read the audit trail
 
     def mask_of(self, permission_ids: frozenset[str] | set[str]) -> int:
         mask = 0
@@ -171,6 +184,16 @@ class Policy:
         for p in self.org_permissions:
             mask |= p.mask
         return mask
+
+    def creator_role_for(self, kind: str) -> str | None:
+        """The role the creator of an organization of this kind receives (None: permissions)."""
+        spec = self.kinds.get(kind)
+        return spec.creator_role if spec and spec.creator_role else self.creator_role
+
+    def owner_role_for(self, kind: str) -> str | None:
+        """The role an organization of this kind never loses its last holder of, if any."""
+        spec = self.kinds.get(kind)
+        return spec.owner_role if spec and spec.owner_role else self.owner.role
 
     def role(self, name: str, scope: str = ORGANIZATION) -> Role | None:
         if scope == ORGANIZATION:

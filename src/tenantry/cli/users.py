@@ -1,0 +1,38 @@
+"""``tenantry user create``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from tenantry.accounts.service import create_user
+from tenantry.cli._context import CliError, state
+
+app = typer.Typer(help="User accounts.", no_args_is_help=True)
+
+
+@app.command()
+def create(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(help="The account's email address.")],
+    name: Annotated[str, typer.Option("--name", help="The person's name.")],
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the password from the first line of standard input; without it, the "
+            "account has no password until one is set.",
+        ),
+    ] = False,
+) -> None:
+    """Create a user account (it can then own organizations and join them)."""
+    password = None
+    if password_stdin:
+        password = typer.get_text_stream("stdin").readline().rstrip("\r\n")
+        if not password:
+            raise CliError("--password-stdin was given but standard input held no password")
+    t = state(ctx).tenantry()
+    with t.db.transaction() as s:
+        user = create_user(s, email=email, name=name, password=password)
+    typer.echo(f"created user {user.id} {user.email}")
