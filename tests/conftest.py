@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from tenantry.core import Tenantry
+from tenantry.mail.transports import MailboxTransport
 from tenantry.store.db import Database
 from tenantry.store.migrate import upgrade
 from tenantry.store.registry import metadata
@@ -57,12 +58,12 @@ def database(migrated: str, tmp_path: Path) -> Iterator[Database]:
 
 
 @pytest.fixture
-def tenantry_for(database: Database) -> Iterator[Callable[[str], Tenantry]]:
+def tenantry_for(database: Database, tmp_path: Path) -> Iterator[Callable[[str], Tenantry]]:
     """``tenantry_for("distribu")``: a Tenantry over the test database running that preset."""
     made: list[Tenantry] = []
 
     def make(policy: str) -> Tenantry:
-        t = Tenantry(database, policy)
+        t = Tenantry(database, policy, mail=MailboxTransport(tmp_path / "mailbox"))
         made.append(t)
         return t
 

@@ -1,12 +1,26 @@
-"""The embeddable entry point: a database, a policy and an authorizer, wired together."""
+"""The embeddable entry point: a database, a policy, an authorizer and mail, wired together."""
 
 from __future__ import annotations
 
+import logging
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
 from tenantry.authz.service import Authorizer
+from tenantry.invitations.service import InviteSettings, delivery_result
+from tenantry.mail import outbox
+from tenantry.mail.transports import MailboxTransport, SmtpTransport, Transport
 from tenantry.policy import Policy, load_policy
+from tenantry.sealing import Sealer
 from tenantry.settings import Settings
 from tenantry.store.db import Database
 from tenantry.store.migrate import upgrade
+
+log = logging.getLogger("tenantry")
 
 
 class Tenantry:
@@ -19,18 +33,67 @@ class Tenantry:
         policy: Policy | str,
         *,
         validate_cache: bool = True,
+        secret_key: str | None = None,
+        base_url: str = "http://127.0.0.1:8000",
+        invite_expiry: timedelta | None = None,
+        mail: Transport | None = None,
+        mail_from: str = outbox.SENDER,
     ) -> None:
         self.db = Database(database) if isinstance(database, str) else database
         self.policy = load_policy(policy) if isinstance(policy, str) else policy
         self.authz = Authorizer(self.db, self.policy, validate=validate_cache)
+        self.sealer = Sealer(secret_key or secrets.token_urlsafe(32))
+        self.invites = InviteSettings(base_url=base_url, expiry=invite_expiry, sealer=self.sealer)
+        self.mail: Transport = mail or MailboxTransport(Path("./var/mailbox"))
+        self.mail_from = mail_from
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, migrate: bool = True) -> Tenantry:
         settings = settings or Settings.load()
         if migrate:
             upgrade(settings.database_url)
-        return cls(settings.database_url, settings.policy)
+        mail: Transport
+        if settings.smtp_host:
+            mail = SmtpTransport(
+                settings.smtp_host, settings.smtp_port, settings.smtp_username,
+                settings.smtp_password, settings.smtp_starttls,
+            )
+        else:
+            mail = MailboxTransport(Path(settings.mailbox_dir))
+        return cls(
+            settings.database_url,
+            settings.policy,
+            secret_key=settings.secret_key or _key_beside_database(settings.database_url),
+            base_url=settings.base_url,
+            invite_expiry=timedelta(days=settings.invite_expiry_days) if settings.invite_expiry_days else None,
+            mail=mail,
+            mail_from=settings.mail_from,
+        )
+
+    def deliver_mail(self, only: list[str] | None = None) -> int:
+        """Send queued mail that is due (or exactly ``only``); returns how many were sent."""
+        with self.db.transaction() as s:
+            return outbox.deliver_due(
+                s, self.sealer, self.mail, sender=self.mail_from, only=only, on_result=delivery_result
+            )
 
     def close(self) -> None:
         self.authz.close()
         self.db.dispose()
+
+
+def _key_beside_database(url: str) -> str | None:
+    """For the embedded SQLite default, keep a generated key in a file next to the database,
+    readable by its owner only. Elsewhere TENANTRY_SECRET_KEY must be set, or links shown
+    again after a restart cannot be read (mail already queued is given up)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        log.warning("TENANTRY_SECRET_KEY is not set: using a key that lasts this process only")
+        return None
+    path = Path(parsed.database).resolve().parent / "secret.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

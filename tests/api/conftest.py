@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -13,6 +14,7 @@ from tenantry.api.app import create_app
 from tenantry.api.schemas import SignedInOut
 from tenantry.client import Client, calls
 from tenantry.core import Tenantry
+from tenantry.mail.transports import MailboxTransport, Transport
 from tenantry.settings import Settings
 from tenantry.store.db import Database
 
@@ -56,11 +58,11 @@ class Api:
 
 
 @pytest.fixture
-def api_for(database: Database) -> Iterator[Callable[..., Api]]:
+def api_for(database: Database, tmp_path: Path) -> Iterator[Callable[..., Api]]:
     made: list[tuple[Tenantry, TestClient]] = []
 
-    def make(policy: str, **settings: str) -> Api:
-        t = Tenantry(database, policy)
+    def make(policy: str, mail: Transport | None = None, **settings: str) -> Api:
+        t = Tenantry(database, policy, mail=mail or MailboxTransport(tmp_path / "mailbox"))
         app = create_app(t, Settings.load({"TENANTRY_POLICY": policy, **settings}))
         http = TestClient(app, raise_server_exceptions=False)
         made.append((t, http))

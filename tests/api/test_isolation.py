@@ -28,6 +28,12 @@ UNSCOPED = {
     ("GET", "/v1/policy"),
     ("GET", "/v1/orgs"),
 }
+# routes whose authority is the invitation link itself (whoever holds it may use it)
+TOKEN_SCOPED = {
+    ("GET", "/v1/invitations/{token}"),
+    ("POST", "/v1/invitations/{token}/accept"),
+    ("POST", "/v1/invitations/{token}/signup"),
+}
 # routes that take B's ids in the body rather than the path
 BODY_SCOPED = {("POST", "/v1/orgs"), ("POST", "/v1/check"), ("POST", "/v1/check/batch")}
 
@@ -74,6 +80,7 @@ def _setup(api: Api) -> tuple[dict[str, Any], dict[str, str], list[Any]]:
     add_member(t, _org(api, a_owner.org_id), a_member, ["member"])
     b_key = b_owner.client.send(calls.create_api_key(b_owner.org_id, f"key {CANARY}", roles=["admin"]))
     b_checkout = b_owner.client.send(calls.create_resource(b_owner.org_id, "checkout", f"Checkout {CANARY}"))
+    b_invite = b_owner.client.send(calls.invite(b_owner.org_id, [f"x-{CANARY}@example.com"], roles=["member"]))
     a_key = a_owner.client.send(calls.create_api_key(a_owner.org_id, "A key", roles=["admin"]))
     member_session = api.anonymous.send(calls.sign_in("member-a@example.com", "correct horse battery staple"))
     ids = {
@@ -83,6 +90,7 @@ def _setup(api: Api) -> tuple[dict[str, Any], dict[str, str], list[Any]]:
         "user_ids": b_member.id,
         "key_id": b_key.id,
         "resource_id": b_checkout.id,
+        "invitation_id": b_invite.results[0].invitation.id,
         "parent_id": b_owner.org_id,
         "permission": "org.view",
     }
@@ -117,7 +125,7 @@ def test_no_route_reveals_or_changes_another_organizations_objects(api_for):
             key = (method, path)
             params = set(re.findall(r"{(\w+)}", path))
             assert params or key in UNSCOPED | BODY_SCOPED, f"unclassified route {method} {path}"
-            if key in UNSCOPED:
+            if key in UNSCOPED or key in TOKEN_SCOPED:
                 continue
             url = path.format(**{p: ids[p] for p in params})
             random_url = path.format(**{p: "0" * 32 for p in params})
@@ -158,3 +166,14 @@ def _random(ids: dict[str, str]) -> dict[str, str]:
 
 def _auth(client: Any) -> dict[str, str]:
     return {"Authorization": f"Bearer {client.token}"}
+
+
+def test_a_made_up_invitation_link_gets_404_on_every_token_route(api_for):
+    api = api_for("verkkokurssikassa")
+    alice = api.sign_up()
+    made_up = "tni_0123456789abcdef_" + "x" * 43
+    for method, path in sorted(TOKEN_SCOPED):
+        body = {"name": "X", "password": "correct horse battery staple"} if path.endswith("signup") else None
+        response = alice.client.http.request(method, path.format(token=made_up), json=body, headers=_auth(alice.client))
+        assert response.status_code == 404, (method, path, response.text)
+        assert response.json()["error"]["code"] == "INVITE_NOT_FOUND"

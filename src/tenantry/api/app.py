@@ -9,7 +9,17 @@ from sqlalchemy import text
 
 from tenantry.accounts.sessions import SignIn
 from tenantry.api import errors
-from tenantry.api.routes import accounts, apikeys, audit, checks, members, orgs, policy, resources
+from tenantry.api.routes import (
+    accounts,
+    apikeys,
+    audit,
+    checks,
+    invitations,
+    members,
+    orgs,
+    policy,
+    resources,
+)
 from tenantry.core import Tenantry
 from tenantry.settings import Settings
 
@@ -29,8 +39,8 @@ def create_app(tenantry: Tenantry | None = None, settings: Settings | None = Non
     app.state.settings = settings
     app.state.sign_in = SignIn()
     errors.install(app)
-    documented = {code: errors.error_schema() for code in (400, 401, 403, 404, 409, 422, 429)}
-    for module in (accounts, orgs, members, checks, apikeys, resources, audit, policy):
+    documented = {code: errors.error_schema() for code in (400, 401, 403, 404, 409, 410, 422, 429)}
+    for module in (accounts, orgs, members, invitations, checks, apikeys, resources, audit, policy):
         app.include_router(module.router, responses=documented)
 
     @app.get("/healthz", tags=["service"], summary="Liveness and database reachability")

@@ -272,3 +272,63 @@ class PolicyOut(Out):
     roles: list[RoleOut]
     resource_roles: list[RoleOut]
     templates: dict[str, list[str]]
+
+
+# -- invitations ----------------------------------------------------------------------------
+
+
+class ResourceGrantIn(In):
+    resource_id: Id
+    role: Ident
+
+
+class InviteIn(In):
+    emails: Annotated[list[Email], Field(min_length=1, max_length=100)]
+    roles: Annotated[list[Ident], Field(max_length=50)] = []
+    permissions: Annotated[list[Ident], Field(max_length=500)] = []
+    resource_grants: Annotated[list[ResourceGrantIn], Field(max_length=500)] = []
+
+
+class InvitationOut(Out):
+    id: str
+    email: str
+    roles: list[str]
+    permissions: list[str]
+    resource_grants: list[dict[str, str]]
+    invited_by: str | None = Field(description="The inviter's email, if they still exist.")
+    sent_at: datetime
+    expires_at: datetime
+    delivery_status: str = Field(description="queued, sent or failed")
+    delivery_error: str | None
+    url: str | None = Field(description="The link, shown only when the email could not be delivered.")
+
+
+class AddressResultOut(Out):
+    email: str
+    status: str = Field(description="'invited', or the code of the reason it was not")
+    message: str
+    invitation: InvitationOut | None = None
+
+
+class InviteOut(Out):
+    results: list[AddressResultOut]
+
+
+class InvitationPreviewOut(Out):
+    organization: str
+    email: str
+    roles: list[str]
+    invited_by: str | None
+    expires_at: datetime
+    account_exists: bool = Field(description="Sign in and accept, or sign up through the link.")
+
+
+class AcceptedOut(Out):
+    org_id: str
+    roles: list[str]
+    permissions: list[str]
+
+
+class InviteSignUpIn(In):
+    name: Name
+    password: Password

@@ -201,3 +201,49 @@ def set_member_access(org_id: str, user_id: str, changes: dict[str, str | None])
     """``changes``: resource id -> role name, or None to remove access."""
     body = {"changes": [{"resource_id": rid, "role": role} for rid, role in changes.items()]}
     return Call("PUT", f"/v1/orgs/{org_id}/members/{user_id}/access", list[schemas.ResourceAccessOut], body)
+
+
+# -- invitations ------------------------------------------------------------------------------
+
+
+def invite(
+    org_id: str,
+    emails: list[str],
+    *,
+    roles: list[str] | None = None,
+    permissions: list[str] | None = None,
+    resource_grants: dict[str, str] | None = None,
+) -> Call[schemas.InviteOut]:
+    """``resource_grants``: resource id -> role on it, for everyone invited."""
+    body = {
+        "emails": emails,
+        "roles": roles or [],
+        "permissions": permissions or [],
+        "resource_grants": [{"resource_id": r, "role": role} for r, role in (resource_grants or {}).items()],
+    }
+    return Call("POST", f"/v1/orgs/{org_id}/invitations", schemas.InviteOut, body)
+
+
+def pending_invitations(org_id: str) -> Call[list[schemas.InvitationOut]]:
+    return Call("GET", f"/v1/orgs/{org_id}/invitations", list[schemas.InvitationOut])
+
+
+def cancel_invitation(org_id: str, invitation_id: str) -> Call[None]:
+    return Call("DELETE", f"/v1/orgs/{org_id}/invitations/{invitation_id}", None)
+
+
+def resend_invitation(org_id: str, invitation_id: str) -> Call[schemas.InvitationOut]:
+    return Call("POST", f"/v1/orgs/{org_id}/invitations/{invitation_id}/resend", schemas.InvitationOut)
+
+
+def invitation(token: str) -> Call[schemas.InvitationPreviewOut]:
+    return Call("GET", f"/v1/invitations/{token}", schemas.InvitationPreviewOut)
+
+
+def accept_invitation(token: str) -> Call[schemas.AcceptedOut]:
+    return Call("POST", f"/v1/invitations/{token}/accept", schemas.AcceptedOut)
+
+
+def sign_up_with_invitation(token: str, name: str, password: str) -> Call[schemas.SignedInOut]:
+    body = _body(schemas.InviteSignUpIn(name=name, password=password))
+    return Call("POST", f"/v1/invitations/{token}/signup", schemas.SignedInOut, body)

@@ -3,6 +3,8 @@
 from tenantry.accounts import models as accounts_models
 from tenantry.apikeys import models as apikeys_models
 from tenantry.audit import models as audit_models
+from tenantry.invitations import models as invitations_models
+from tenantry.mail import models as mail_models
 from tenantry.members import models as members_models
 from tenantry.orgs import models as orgs_models
 from tenantry.resources import models as resources_models
@@ -14,6 +16,8 @@ __all__ = [
     "accounts_models",
     "apikeys_models",
     "audit_models",
+    "invitations_models",
+    "mail_models",
     "members_models",
     "metadata",
     "orgs_models",

@@ -14,7 +14,7 @@ from tenantry.orgs.service import create_org, orgs_of_user
 router = APIRouter(prefix="/v1", tags=["accounts"])
 
 
-def _set_cookie(request: Request, response: Response, token: str) -> None:
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -26,7 +26,7 @@ def _set_cookie(request: Request, response: Response, token: str) -> None:
     )
 
 
-def _signed(signed: sessions.Signed, org: schemas.MembershipSummary | None = None) -> schemas.SignedInOut:
+def signed_out(signed: sessions.Signed, org: schemas.MembershipSummary | None = None) -> schemas.SignedInOut:
     return schemas.SignedInOut(
         user=schemas.UserOut.model_validate(signed.user),
         token=signed.token,
@@ -48,16 +48,16 @@ def sign_up(
         name=body.organization_name or f"{user.name}'s organization",
     )
     signed = sessions.start_session(s, user, ip=ip)
-    _set_cookie(request, response, signed.token)
-    return _signed(signed, schemas.MembershipSummary(org_id=org.id, name=org.name, kind=org.kind))
+    set_session_cookie(request, response, signed.token)
+    return signed_out(signed, schemas.MembershipSummary(org_id=org.id, name=org.name, kind=org.kind))
 
 
 @router.post("/auth/signin", summary="Sign in with email and password")
 def sign_in(body: schemas.SignInIn, request: Request, response: Response, s: Tx) -> schemas.SignedInOut:
     """Failed attempts are throttled per account and per client address (429, Retry-After)."""
     signed = request.app.state.sign_in(s, email=body.email, password=body.password, ip=client_ip(request))
-    _set_cookie(request, response, signed.token)
-    return _signed(signed)
+    set_session_cookie(request, response, signed.token)
+    return signed_out(signed)
 
 
 @router.post("/auth/signout", status_code=204, summary="End this session now")

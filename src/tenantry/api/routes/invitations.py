@@ -1,0 +1,146 @@
+"""Invitations: invite many at once, pending list, cancel, resend; and the link's three
+accept paths (new person, same account, wrong account)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+from sqlalchemy.orm import Session
+
+from tenantry.accounts import sessions
+from tenantry.accounts.models import User
+from tenantry.accounts.ratelimit import SlidingWindow
+from tenantry.accounts.service import create_user, find_by_email
+from tenantry.accounts.sessions import TooManyAttempts
+from tenantry.api import schemas
+from tenantry.api.deps import App, CurrentUser, OrgAccess, OrgContext, Tx, client_ip, require
+from tenantry.api.routes.accounts import set_session_cookie, signed_out
+from tenantry.core import Tenantry
+from tenantry.invitations import service as invitations
+from tenantry.invitations.models import Invitation
+from tenantry.orgs.service import get_org
+
+router = APIRouter(tags=["invitations"])
+Inviter = Annotated[OrgContext, Depends(require(lambda t: t.policy.invite_permission))]
+TokenPath = Annotated[str, Path(min_length=1, max_length=200)]
+# invitation links are 256-bit secrets; guessing is throttled anyway
+_guesses = SlidingWindow(limit=30, window_seconds=900)
+
+
+def invitation_out(s: Session, t: Tenantry, inv: Invitation) -> schemas.InvitationOut:
+    inviter = s.get(User, inv.invited_by) if inv.invited_by else None
+    return schemas.InvitationOut(
+        id=inv.id,
+        email=inv.email,
+        roles=list(inv.roles),
+        permissions=list(inv.permissions),
+        resource_grants=[{"resource_id": g["resource_id"], "role": g["role"]} for g in inv.resource_grants],
+        invited_by=inviter.email if inviter else None,
+        sent_at=inv.sent_at,
+        expires_at=inv.expires_at,
+        delivery_status=inv.delivery_status,
+        delivery_error=inv.delivery_error,
+        url=invitations.link_of(inv, t.invites) if inv.delivery_status == "failed" else None,
+    )
+
+
+@router.post("/v1/orgs/{org_id}/invitations", status_code=201, summary="Invite one or many people")
+def invite(body: schemas.InviteIn, ctx: OrgAccess, t: App, response: Response) -> schemas.InviteOut:
+    """Everyone invited gets the same roles, permissions and resource grants. Each address
+    gets its own result; if none could be invited the call fails with the first reason.
+    Mail is attempted at once: if it fails, the result carries the link to pass on."""
+    with t.db.transaction() as s:
+        results = invitations.invite(
+            s, t.authz, t.invites, actor=ctx.principal.actor, org_id=ctx.org_id, emails=body.emails,
+            roles=body.roles, permissions=body.permissions,
+            resource_grants=[invitations.ResourceGrantSpec(g.resource_id, g.role) for g in body.resource_grants],
+        )
+    if all(r.error is not None for r in results):
+        raise results[0].error  # type: ignore[misc]
+    t.deliver_mail(only=[r.message_id for r in results if r.message_id])
+    with t.db.reading() as s:
+        out = []
+        for r in results:
+            inv = s.get(Invitation, r.invitation.id) if r.invitation else None
+            out.append(
+                schemas.AddressResultOut(
+                    email=r.email, status=r.status, message=r.message,
+                    invitation=invitation_out(s, t, inv) if inv else None,
+                )
+            )
+    return schemas.InviteOut(results=out)
+
+
+@router.get("/v1/orgs/{org_id}/invitations", summary="Pending invitations")
+def list_pending(ctx: Inviter, t: App, s: Tx) -> list[schemas.InvitationOut]:
+    return [invitation_out(s, t, inv) for inv in invitations.pending(s, ctx.org_id)]
+
+
+@router.delete("/v1/orgs/{org_id}/invitations/{invitation_id}", status_code=204, summary="Cancel an invitation")
+def cancel(invitation_id: str, ctx: OrgAccess, t: App, s: Tx) -> None:
+    """The link stops working at once and the seat is free again."""
+    invitations.cancel(s, t.authz, actor=ctx.principal.actor, org_id=ctx.org_id, invitation_id=invitation_id)
+
+
+@router.post("/v1/orgs/{org_id}/invitations/{invitation_id}/resend", summary="Send a new link")
+def resend(invitation_id: str, ctx: OrgAccess, t: App) -> schemas.InvitationOut:
+    """A new token and a fresh 7-day expiry; the old link dies."""
+    with t.db.transaction() as s:
+        inv, message_id = invitations.resend(
+            s, t.authz, t.invites, actor=ctx.principal.actor, org_id=ctx.org_id, invitation_id=invitation_id
+        )
+    t.deliver_mail(only=[message_id])
+    with t.db.reading() as s:
+        return invitation_out(s, t, s.get_one(Invitation, inv.id))
+
+
+def _by_token(request: Request, s: Session, token: str, *, lock: bool = False) -> Invitation:
+    ip = client_ip(request) or "-"
+    wait = _guesses.retry_after(ip)
+    if wait is not None:
+        raise TooManyAttempts(f"Too many invalid invitation links; try again in {wait} seconds.", retry_after=wait)
+    try:
+        return invitations.find_by_token(s, token, lock=lock)
+    except invitations.InvitationNotFound:
+        _guesses.hit(ip)
+        raise
+
+
+@router.get("/v1/invitations/{token}", summary="What an invitation link offers")
+def preview(token: TokenPath, request: Request, s: Tx) -> schemas.InvitationPreviewOut:
+    inv = _by_token(request, s, token)
+    invitations.check_usable(inv)
+    inviter = s.get(User, inv.invited_by) if inv.invited_by else None
+    return schemas.InvitationPreviewOut(
+        organization=get_org(s, inv.org_id).name,
+        email=inv.email,
+        roles=list(inv.roles),
+        invited_by=inviter.name if inviter else None,
+        expires_at=inv.expires_at,
+        account_exists=find_by_email(s, inv.email) is not None,
+    )
+
+
+@router.post("/v1/invitations/{token}/accept", summary="Accept as the signed-in user")
+def accept(token: TokenPath, request: Request, user: CurrentUser, t: App, s: Tx) -> schemas.AcceptedOut:
+    """One click for an account with the invited email; "wrong account" for any other."""
+    _by_token(request, s, token)
+    inv = invitations.accept(s, t.authz, token=token, user=s.merge(user), ip=client_ip(request))
+    return schemas.AcceptedOut(org_id=inv.org_id, roles=list(inv.roles), permissions=list(inv.permissions))
+
+
+@router.post("/v1/invitations/{token}/signup", status_code=201, summary="New here: sign up and join")
+def sign_up_and_accept(
+    token: TokenPath, body: schemas.InviteSignUpIn, request: Request, response: Response, t: App, s: Tx
+) -> schemas.SignedInOut:
+    """The account is created with the invited email (it cannot be changed here), then joins
+    the organization with the invited roles and is signed in."""
+    inv = _by_token(request, s, token)
+    invitations.check_usable(inv)
+    user = create_user(s, email=inv.email, name=body.name, password=body.password)
+    invitations.accept(s, t.authz, token=token, user=user, ip=client_ip(request))
+    signed = sessions.start_session(s, user, ip=client_ip(request))
+    set_session_cookie(request, response, signed.token)
+    org = get_org(s, inv.org_id)
+    return signed_out(signed, schemas.MembershipSummary(org_id=org.id, name=org.name, kind=org.kind))

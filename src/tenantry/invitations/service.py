@@ -1,0 +1,446 @@
+"""Invitations: invite many emails at once, show, accept (three paths), cancel, resend.
+
+The token is 256 bits from ``secrets``; the database keeps its SHA-256 (to find and check
+it) and a copy sealed with the deployment key (to show the link again when mail fails).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tenantry import clock, tokens
+from tenantry.accounts.emails import InvalidEmail, normalize_email
+from tenantry.accounts.models import User
+from tenantry.audit.service import Actor, record
+from tenantry.authz.actors import actor_snapshot
+from tenantry.authz.loader import resource_node
+from tenantry.authz.service import Authorizer
+from tenantry.engine.evaluate import resource_mask
+from tenantry.engine.snapshot import AccessSnapshot
+from tenantry.errors import DomainError, Invalid, NotFound
+from tenantry.invitations.errors import (
+    AlreadyInvited,
+    InvitationCancelled,
+    InvitationExpired,
+    InvitationNotFound,
+    InvitationUsed,
+    InviteEmailMismatch,
+    InviterLacksGrant,
+)
+from tenantry.invitations.models import ACCEPTED, CANCELLED, PENDING, Invitation
+from tenantry.mail import outbox
+from tenantry.members import rules
+from tenantry.members.errors import AlreadyMember, GrantExceedsOwnPermissions, SeatLimit
+from tenantry.members.models import Membership
+from tenantry.members.seats import seats_used
+from tenantry.members.service import add_member
+from tenantry.orgs.models import Organization
+from tenantry.orgs.service import lock_org
+from tenantry.policy.model import Policy
+from tenantry.resources.models import Resource, ResourceGrant
+from tenantry.sealing import Sealer
+
+TOKEN_KIND = "tni"
+
+
+@dataclass(frozen=True, slots=True)
+class InviteSettings:
+    base_url: str  # links read {base_url}/invite/{token}
+    expiry: timedelta | None = None  # None: the policy's invite_expiry_days
+    sealer: Sealer | None = None
+
+    def link(self, token: str) -> str:
+        return f"{self.base_url.rstrip('/')}/invite/{token}"
+
+
+@dataclass(frozen=True, slots=True)
+class AddressResult:
+    email: str
+    invitation: Invitation | None = None
+    message_id: str | None = None  # the outbox message to deliver now
+    error: DomainError | None = None  # why this address was not invited
+
+    @property
+    def status(self) -> str:
+        return "invited" if self.error is None else self.error.code
+
+    @property
+    def message(self) -> str:
+        return f"Invitation sent to {self.email}." if self.error is None else self.error.message
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceGrantSpec:
+    resource_id: str
+    role: str
+
+
+def _expiry(policy: Policy, config: InviteSettings) -> timedelta:
+    return config.expiry or timedelta(days=policy.invite_expiry_days)
+
+
+def _check_resource_grants(
+    session: Session, policy: Policy, actor: AccessSnapshot | None, org_id: str, grants: Sequence[ResourceGrantSpec]
+) -> list[dict[str, Any]]:
+    """Each grant names a resource of this org and one of its type's roles, and gives nothing
+    on that resource the inviter does not hold there."""
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for grant in grants:
+        res = session.get(Resource, grant.resource_id)
+        if res is None or res.org_id != org_id:
+            raise NotFound("No such resource in this organization.", resource_id=grant.resource_id)
+        if res.id in seen:
+            raise Invalid(f"{res.name} is named twice; give one role per resource.")
+        seen.add(res.id)
+        spec = policy.resource_types[res.type]
+        role = spec.roles.get(grant.role)
+        if role is None:
+            raise Invalid(f"Unknown {spec.label} role {grant.role!r}; roles are {', '.join(spec.roles)}.")
+        if actor is not None:
+            missing = policy.ids_of(role.mask & ~resource_mask(policy, actor, resource_node(res)))
+            if missing:
+                labels = ", ".join(sorted(policy.permissions[p].label for p in missing))
+                raise GrantExceedsOwnPermissions(
+                    f"You can only give on {res.name} what you hold there; you lack {labels}.",
+                    permissions=sorted(missing),
+                )
+        out.append({"resource_id": res.id, "role": grant.role})
+    return out
+
+
+def _message(org: Organization, inviter: str, link: str, expires_at: datetime) -> tuple[str, str]:
+    subject = f"You are invited to join {org.name}"
+    body = (
+        f"{inviter} invited you to join {org.name}.\n\n"
+        f"Accept the invitation: {link}\n\n"
+        f"The link works once and expires on {expires_at:%Y-%m-%d %H:%M} UTC.\n"
+        "If you did not expect this, ignore this email.\n"
+    )
+    return subject, body
+
+
+def invite(
+    session: Session,
+    authz: Authorizer,
+    config: InviteSettings,
+    *,
+    actor: Actor,
+    org_id: str,
+    emails: Sequence[str],
+    roles: Sequence[str] = (),
+    permissions: Sequence[str] = (),
+    resource_grants: Sequence[ResourceGrantSpec] = (),
+) -> list[AddressResult]:
+    """Invite one or many addresses with the same roles, permissions and resource grants.
+
+    The request as a whole is refused when the inviter may not give what it offers, or when
+    the new invitations would not fit in the plan's seats (pending invitations count).
+    Otherwise each address gets its own result: invited, already a member, already invited."""
+    policy = authz.policy
+    if not emails:
+        raise Invalid("Give at least one email address.")
+    org = lock_org(session, org_id)
+    inviter = actor_snapshot(session, authz, actor, org_id)
+    rules.require(policy, inviter, policy.invite_permission, "Inviting members")
+    perms = rules.check_permissions_known(policy, permissions)
+    node_kinds = authz.snapshot(actor.user_id or "-", org_id, session).org.kinds
+    rules.check_assignable(policy, inviter, roles, node_kinds)
+    rules.check_grant_within(policy, inviter, policy.mask_of(perms))
+    grants = _check_resource_grants(session, policy, inviter, org_id, resource_grants)
+
+    results: list[AddressResult] = []
+    fresh: list[str] = []
+    for raw in emails:
+        try:
+            email = normalize_email(raw)
+        except InvalidEmail as exc:
+            results.append(AddressResult(raw, error=exc))
+            continue
+        if email in fresh or any(r.email == email for r in results):
+            results.append(AddressResult(email, error=Invalid(f"{email} is listed twice.")))
+            continue
+        member = session.scalar(
+            select(Membership.id).join(User, User.id == Membership.user_id).where(
+                Membership.org_id == org_id, User.email == email
+            )
+        )
+        if member is not None:
+            results.append(AddressResult(email, error=AlreadyMember(f"{email} is already a member.")))
+            continue
+        if _live_pending(session, org_id, email) is not None:
+            results.append(
+                AddressResult(email, error=AlreadyInvited(f"{email} already has a pending invitation."))
+            )
+            continue
+        fresh.append(email)
+    if fresh and org.seat_cap is not None:
+        used = seats_used(session, org_id)
+        if used + len(fresh) > org.seat_cap:
+            raise SeatLimit(
+                f"The plan allows {org.seat_cap} seats and {used} are taken (members and pending "
+                f"invitations); {len(fresh)} more do not fit. Cancel an unused invitation or "
+                "upgrade the plan.",
+                seat_cap=org.seat_cap,
+                seats_used=used,
+                requested=len(fresh),
+            )
+    inviter_name = actor.label
+    for email in fresh:
+        invitation, token = _issue(session, policy, config, org, email=email, roles=list(roles),
+                                   permissions=sorted(perms), grants=grants, invited_by=actor.user_id)
+        subject, body = _message(org, inviter_name, config.link(token), invitation.expires_at)
+        sealer = _sealer(config)
+        message = outbox.enqueue(session, sealer, to=email, subject=subject, body=body, invitation_id=invitation.id)
+        record(
+            session, actor=actor, org_id=org_id, action="invitation.sent", target_type="invitation",
+            target_id=invitation.id, target=email,
+            after={"roles": list(roles), "permissions": sorted(perms), "resource_grants": grants},
+        )
+        results.append(AddressResult(email, invitation, message.id))
+    order = {normalize_or_raw(e): i for i, e in enumerate(emails)}
+    return sorted(results, key=lambda r: order.get(r.email, len(order)))
+
+
+def normalize_or_raw(raw: str) -> str:
+    try:
+        return normalize_email(raw)
+    except InvalidEmail:
+        return raw
+
+
+def _sealer(config: InviteSettings) -> Sealer:
+    if config.sealer is None:
+        raise DomainError("Invitations need a secret key (TENANTRY_SECRET_KEY).")
+    return config.sealer
+
+
+def _issue(
+    session: Session,
+    policy: Policy,
+    config: InviteSettings,
+    org: Organization,
+    *,
+    email: str,
+    roles: list[str],
+    permissions: list[str],
+    grants: list[dict[str, Any]],
+    invited_by: str | None,
+) -> tuple[Invitation, str]:
+    issued = tokens.issue(TOKEN_KIND)
+    now = clock.now()
+    invitation = Invitation(
+        org_id=org.id,
+        email=email,
+        pending_email=email,
+        roles=roles,
+        permissions=permissions,
+        resource_grants=grants,
+        invited_by=invited_by,
+        token_lookup=issued.lookup,
+        token_hash=issued.secret_hash,
+        token_sealed=_sealer(config).seal(issued.token),
+        status=PENDING,
+        created_at=now,
+        sent_at=now,
+        expires_at=now + _expiry(policy, config),
+    )
+    session.add(invitation)
+    session.flush()
+    return invitation, issued.token
+
+
+def _live_pending(session: Session, org_id: str, email: str) -> Invitation | None:
+    """The pending invitation for this address, after retiring it if it has expired (an
+    expired invitation frees its seat and its address)."""
+    inv = session.scalar(
+        select(Invitation).where(Invitation.org_id == org_id, Invitation.pending_email == email)
+    )
+    if inv is not None and clock.now() >= inv.expires_at:
+        inv.pending_email = None  # status stays "pending"; expiry is read from expires_at
+        session.flush()
+        return None
+    return inv
+
+
+def pending(session: Session, org_id: str) -> list[Invitation]:
+    """Pending, unexpired invitations, newest first."""
+    return list(
+        session.scalars(
+            select(Invitation)
+            .where(Invitation.org_id == org_id, Invitation.status == PENDING, Invitation.expires_at > clock.now())
+            .order_by(Invitation.created_at.desc(), Invitation.id)
+        )
+    )
+
+
+def link_of(invitation: Invitation, config: InviteSettings) -> str | None:
+    token = _sealer(config).unseal(invitation.token_sealed)
+    return config.link(token) if token else None
+
+
+def get_invitation(session: Session, org_id: str, invitation_id: str) -> Invitation:
+    inv = session.get(Invitation, invitation_id)
+    if inv is None or inv.org_id != org_id:
+        raise NotFound("No such invitation in this organization.")
+    return inv
+
+
+def cancel(session: Session, authz: Authorizer, *, actor: Actor, org_id: str, invitation_id: str) -> None:
+    """Delete a pending invitation: its link stops working at once and its seat is free."""
+    policy = authz.policy
+    lock_org(session, org_id)
+    rules.require(policy, actor_snapshot(session, authz, actor, org_id), policy.invite_permission, "Cancelling invitations")
+    inv = get_invitation(session, org_id, invitation_id)
+    check_pending(inv)
+    inv.status = CANCELLED
+    inv.pending_email = None
+    inv.cancelled_at = clock.now()
+    record(
+        session, actor=actor, org_id=org_id, action="invitation.cancelled", target_type="invitation",
+        target_id=inv.id, target=inv.email,
+    )
+
+
+def resend(
+    session: Session, authz: Authorizer, config: InviteSettings, *, actor: Actor, org_id: str, invitation_id: str
+) -> tuple[Invitation, str]:
+    """A new token and a fresh expiry; the old link dies. Returns the outbox message id."""
+    policy = authz.policy
+    org = lock_org(session, org_id)
+    inviter = actor_snapshot(session, authz, actor, org_id)
+    rules.require(policy, inviter, policy.invite_permission, "Resending invitations")
+    inv = get_invitation(session, org_id, invitation_id)
+    check_pending(inv)
+    if clock.now() >= inv.expires_at:
+        # an expired invitation gave its seat back: resending takes one again
+        if _live_pending(session, org_id, inv.email) is not None:
+            raise Invalid(f"{inv.email} has another pending invitation.")
+        if org.seat_cap is not None and seats_used(session, org_id) + 1 > org.seat_cap:
+            raise SeatLimit(f"The plan allows {org.seat_cap} seats and they are all taken.", seat_cap=org.seat_cap)
+        inv.pending_email = inv.email
+    issued = tokens.issue(TOKEN_KIND)
+    now = clock.now()
+    inv.token_lookup, inv.token_hash = issued.lookup, issued.secret_hash
+    inv.token_sealed = _sealer(config).seal(issued.token)
+    inv.sent_at, inv.expires_at = now, now + _expiry(policy, config)
+    inv.delivery_status, inv.delivery_error = "queued", None
+    inv.resend_count += 1
+    subject, body = _message(org, actor.label, config.link(issued.token), inv.expires_at)
+    message = outbox.enqueue(session, _sealer(config), to=inv.email, subject=subject, body=body, invitation_id=inv.id)
+    record(
+        session, actor=actor, org_id=org_id, action="invitation.resent", target_type="invitation",
+        target_id=inv.id, target=inv.email,
+    )
+    return inv, message.id
+
+
+def find_by_token(session: Session, token: str, *, lock: bool = False) -> Invitation:
+    """The invitation a link names, whatever its state; unknown and tampered tokens look the
+    same."""
+    parsed = tokens.parse(TOKEN_KIND, token)
+    if parsed is None:
+        raise InvitationNotFound("This invitation link is not valid.")
+    lookup, secret = parsed
+    query = select(Invitation).where(Invitation.token_lookup == lookup)
+    if lock:
+        query = query.with_for_update()
+    inv = session.scalar(query)
+    if inv is None or not tokens.matches(secret, inv.token_hash):
+        raise InvitationNotFound("This invitation link is not valid.")
+    return inv
+
+
+def check_pending(inv: Invitation) -> None:
+    if inv.status == ACCEPTED:
+        raise InvitationUsed("This invitation has already been accepted.")
+    if inv.status == CANCELLED:
+        raise InvitationCancelled("This invitation was cancelled by the organization.")
+
+
+def check_usable(inv: Invitation) -> None:
+    check_pending(inv)
+    if clock.now() >= inv.expires_at:
+        raise InvitationExpired("This invitation has expired; ask for a new one.")
+
+
+def accept(session: Session, authz: Authorizer, *, token: str, user: User, ip: str | None = None) -> Invitation:
+    """The signed-in user joins with what the invitation offers. Refused for a different
+    email ("wrong account"), and when the inviter no longer holds what it gives."""
+    inv = find_by_token(session, token, lock=True)
+    lock_org(session, inv.org_id)
+    session.refresh(inv)
+    check_usable(inv)
+    if normalize_email(user.email) != inv.email:
+        raise InviteEmailMismatch(
+            "Wrong account: this invitation is for another email address. Sign out and open the "
+            "link again, or sign in with the invited address.",
+        )
+    _recheck_inviter(session, authz, inv)
+    joiner = Actor(user_id=user.id, label=user.email, ip=ip)
+    # the membership is added on the inviter's authority, already checked above
+    add_member(
+        session, authz, actor=Actor.operator(), org_id=inv.org_id, user_id=user.id,
+        roles=inv.roles, permissions=inv.permissions, holds_seat=True,
+    )
+    membership = session.scalar(
+        select(Membership).where(Membership.org_id == inv.org_id, Membership.user_id == user.id)
+    )
+    assert membership is not None
+    for grant in inv.resource_grants:
+        if session.get(Resource, grant["resource_id"]) is not None:  # deleted since: skip
+            session.add(ResourceGrant(membership_id=membership.id, resource_id=grant["resource_id"], role=grant["role"]))
+    inv.status = ACCEPTED
+    inv.pending_email = None
+    inv.accepted_at = clock.now()
+    inv.accepted_by = user.id
+    session.flush()
+    record(
+        session, actor=joiner, org_id=inv.org_id, action="invitation.accepted", target_type="invitation",
+        target_id=inv.id, target=inv.email, after={"roles": inv.roles, "permissions": inv.permissions},
+    )
+    return inv
+
+
+def _recheck_inviter(session: Session, authz: Authorizer, inv: Invitation) -> None:
+    """Acceptance re-checks that the inviter still holds everything the invitation gives."""
+    policy = authz.policy
+    if inv.invited_by is None:
+        return  # the operator invited
+    snap = authz.snapshot(inv.invited_by, inv.org_id, session)
+    try:
+        if not snap.is_member:
+            raise InviterLacksGrant("The person who invited you is no longer a member.")
+        rules.require(policy, snap, policy.invite_permission, "Inviting members")
+        rules.check_assignable(policy, snap, inv.roles, snap.org.kinds)
+        rules.check_grant_within(policy, snap, policy.mask_of(set(inv.permissions)))
+        _check_resource_grants(
+            session, policy, snap, inv.org_id,
+            [ResourceGrantSpec(g["resource_id"], g["role"]) for g in inv.resource_grants
+             if session.get(Resource, g["resource_id"]) is not None],
+        )
+    except DomainError as exc:
+        if isinstance(exc, InviterLacksGrant):
+            raise
+        raise InviterLacksGrant(
+            "The person who invited you no longer holds what the invitation gives; ask them "
+            "(or another administrator) for a new invitation."
+        ) from exc
+
+
+def delivery_result(session: Session, message: Any, error: str | None) -> None:
+    """Record an outbox outcome on the invitation it carries."""
+    if message.invitation_id is None:
+        return
+    inv = session.get(Invitation, message.invitation_id)
+    if inv is None:
+        return
+    inv.delivery_status = "sent" if error is None else "failed"
+    inv.delivery_error = error
+
