@@ -76,7 +76,12 @@ class _Seeder:
         """The organization with its owner and demo members (returned without the owner)."""
         owner = self._user(f"{prefix}owner", f"{kind.label} Owner")
         org = create_org(
-            self.s, self.t.authz, actor=self.actor, creator=owner, name=name, kind=kind.name,
+            self.s,
+            self.t.authz,
+            actor=self.actor,
+            creator=owner,
+            name=name,
+            kind=kind.name,
             parent_id=parent.id if parent else None,
         )
         limit = MEMBERS_IN_CHILD_ORG if parent else MEMBERS_IN_TOP_ORG
@@ -84,8 +89,13 @@ class _Seeder:
         for local, label, roles, permissions in self._member_plans(kind)[:limit]:
             user = self._user(f"{prefix}{local}", f"{label} Demo")
             add_member(
-                self.s, self.t.authz, actor=self.actor, org_id=org.id, user_id=user.id,
-                roles=roles, permissions=permissions,
+                self.s,
+                self.t.authz,
+                actor=self.actor,
+                org_id=org.id,
+                user_id=user.id,
+                roles=roles,
+                permissions=permissions,
             )
             members.append(user)
         return org, members
@@ -93,7 +103,7 @@ class _Seeder:
     def _member_plans(self, kind: Kind) -> list[tuple[str, str, list[str], list[str]]]:
         """(email local part, label, roles, permissions) for each demo member of the kind."""
         if self.policy.membership is MembershipMode.PERMISSIONS:
-            plans = [
+            plans: list[tuple[str, str, list[str], list[str]]] = [
                 (_slug(t.name), t.label, [], sorted(t.permissions))
                 for t in self.policy.templates.values()
             ]
@@ -122,14 +132,23 @@ class _Seeder:
                 )
                 made.append(
                     create_resource(
-                        self.s, self.t.authz, actor=self.actor, org_id=org.id, rtype=rtype.name,
-                        name=f"Demo {rtype.label}{suffix}", visibility=visibility,
+                        self.s,
+                        self.t.authz,
+                        actor=self.actor,
+                        org_id=org.id,
+                        rtype=rtype.name,
+                        name=f"Demo {rtype.label}{suffix}",
+                        visibility=visibility,
                     )
                 )
             if members:
                 target = next((r for r in made if r.visibility == "invite_only"), made[0])
                 set_member_access(
-                    self.s, self.t.authz, actor=self.actor, org_id=org.id, user_id=members[-1].id,
+                    self.s,
+                    self.t.authz,
+                    actor=self.actor,
+                    org_id=org.id,
+                    user_id=members[-1].id,
                     changes=[AccessChange(resource_id=target.id, role=list(rtype.roles)[-1])],
                 )
 

@@ -50,6 +50,11 @@ def add_member_by_email(
     """Add an existing account to an organization, as the operator (the CLI has no command)."""
     with t.db.transaction() as s:
         members.add_member(
-            s, t.authz, actor=Actor.operator(), org_id=org_id,
-            user_id=user_by_email(s, email).id, roles=roles, permissions=permissions,
+            s,
+            t.authz,
+            actor=Actor.operator(),
+            org_id=org_id,
+            user_id=user_by_email(s, email).id,
+            roles=roles,
+            permissions=permissions,
         )

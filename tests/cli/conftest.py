@@ -50,5 +50,3 @@ def tenantry_on(db_url: str) -> Iterator[Callable[[str], Tenantry]]:
     yield make
     for t in made:
         t.close()
-
-

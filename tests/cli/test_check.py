@@ -39,8 +39,9 @@ def test_check_on_a_resource_explains_the_derived_role(cli, tenantry_on):
         checkout = create_resource(
             s, t.authz, actor=Actor.operator(), org_id=org_id, rtype="checkout", name="Spring"
         )
-    allowed = run("check", "alice@example.com", "checkout.settings.edit", org_id,
-                  "--resource", checkout.id)
+    allowed = run(
+        "check", "alice@example.com", "checkout.settings.edit", org_id, "--resource", checkout.id
+    )
     assert allowed.exit_code == 0, allowed.output
     assert allowed.stdout.splitlines() == [
         "allowed",
@@ -51,9 +52,7 @@ def test_check_on_a_resource_explains_the_derived_role(cli, tenantry_on):
     assert denied.stdout.startswith("denied\n")
 
 
-def test_check_of_a_resource_permission_without_the_resource_is_one_error_line(
-    cli, tenantry_on
-):
+def test_check_of_a_resource_permission_without_the_resource_is_one_error_line(cli, tenantry_on):
     run, _, org_id = _acme(cli, tenantry_on)
     result = run("check", "alice@example.com", "checkout.view", org_id)
     assert_one_error_line(result, "checkout.view is a checkout permission: name the checkout.")

@@ -9,14 +9,22 @@ from tests.cli._runner import add_member_by_email, assert_one_error_line
 
 def test_user_create_reads_the_password_from_stdin(cli, tenantry_on):
     run = cli("verkkokurssikassa")
-    result = run("user", "create", "Alice@Example.com", "--name", "Alice", "--password-stdin",
-                 input="a long enough secret\n")
+    result = run(
+        "user",
+        "create",
+        "Alice@Example.com",
+        "--name",
+        "Alice",
+        "--password-stdin",
+        input="a long enough secret\n",
+    )
     assert result.exit_code == 0, result.output
     assert re.fullmatch(r"created user \w+ alice@example\.com\n", result.stdout)
     t = tenantry_on("verkkokurssikassa")
     with t.db.sessions() as s:
-        assert verify_password(user_by_email(s, "alice@example.com").password_hash,
-                               "a long enough secret")
+        assert verify_password(
+            user_by_email(s, "alice@example.com").password_hash, "a long enough secret"
+        )
 
 
 def test_org_create_makes_the_owner_a_member_listed_with_their_role(cli):
@@ -25,7 +33,7 @@ def test_org_create_makes_the_owner_a_member_listed_with_their_role(cli):
     org_id = run.org("Acme", "alice@example.com", "--seat-cap", "5")
     result = run("member", "list", org_id)
     assert result.exit_code == 0, result.output
-    header, rule, row = result.stdout.splitlines()
+    header, _rule, row = result.stdout.splitlines()
     assert re.split(r"\s{2,}", header) == ["email", "name", "roles", "permissions", "last active"]
     assert re.split(r"\s{2,}", row) == ["alice@example.com", "Alice Anders", "Owner", "—", "never"]
 
@@ -81,8 +89,15 @@ def test_transfer_ownership_gives_the_previous_owner_the_named_role(cli, tenantr
     org_id = run.org("Acme", "alice@example.com")
     add_member_by_email(tenantry_on("distribu"), org_id, "bob@example.com", ["admin"])
 
-    result = run("org", "transfer-ownership", org_id, "--to", "bob@example.com",
-                 "--previous-owner-role", "member")
+    result = run(
+        "org",
+        "transfer-ownership",
+        org_id,
+        "--to",
+        "bob@example.com",
+        "--previous-owner-role",
+        "member",
+    )
     assert result.exit_code == 0, result.output
     listed = run("member", "list", org_id).stdout.splitlines()
     roles = {line.split()[0]: re.split(r"\s{2,}", line)[2] for line in listed[2:]}

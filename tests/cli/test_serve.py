@@ -25,8 +25,16 @@ def test_serve_demo_migrates_a_new_database_folder_seeds_once_and_prints_credent
     tmp_path: Path, served
 ):
     url = f"sqlite:///{tmp_path / 'data' / 'tenantry.db'}"
-    args = ["--database-url", url, "--policy", "verkkokurssikassa", "serve", "--demo",
-            "--port", "8123"]
+    args = [
+        "--database-url",
+        url,
+        "--policy",
+        "verkkokurssikassa",
+        "serve",
+        "--demo",
+        "--port",
+        "8123",
+    ]
     first = CliRunner().invoke(app, args)
     assert first.exit_code == 0, first.output
     assert "owner@demo.test  demo-password-1" in first.stdout

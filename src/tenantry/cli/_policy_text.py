@@ -10,7 +10,7 @@ from tenantry.policy.model import ORGANIZATION, MembershipMode, Permission, Poli
 
 
 def summary(policy: Policy) -> str:
-    """"14 permissions, 3 organization roles, ..." for ``policy check``."""
+    """The counts ``policy check`` prints: "14 permissions, 3 organization roles, ..."."""
     counts = [
         (len(policy.permissions), "permission"),
         (len(policy.roles), "organization role"),
@@ -120,9 +120,7 @@ def _perm(policy: Policy, pid: str) -> str:
 def _perm_list(policy: Policy, pids: frozenset[str]) -> str:
     if pids == frozenset(p.id for p in policy.org_permissions):
         return "every organization permission"
-    perms: list[Permission] = sorted(
-        (policy.permissions[p] for p in pids), key=lambda p: p.bit
-    )
+    perms: list[Permission] = sorted((policy.permissions[p] for p in pids), key=lambda p: p.bit)
     return ", ".join(p.label for p in perms)
 
 
@@ -227,9 +225,11 @@ def _kind_rules(policy: Policy) -> list[str]:
             out.append(f"An organization is also a {kind.label} while it has a {rtype.label}.")
         if kind.parents:
             parents = " or ".join(policy.kinds[p].label for p in sorted(kind.parents))
-            needs = f"; creating one needs {_perm(policy, kind.create_permission)} there" if (
-                kind.create_permission
-            ) else ""
+            needs = (
+                f"; creating one needs {_perm(policy, kind.create_permission)} there"
+                if kind.create_permission
+                else ""
+            )
             out.append(f"A {kind.label} organization sits under a {parents}{needs}.")
     return out
 

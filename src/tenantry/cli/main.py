@@ -39,8 +39,12 @@ class _Root(TyperGroup):
     ) -> Any:
         try:
             code = super().main(
-                args, prog_name, complete_var, standalone_mode=False,
-                windows_expand_args=windows_expand_args, **extra,
+                args,
+                prog_name,
+                complete_var,
+                standalone_mode=False,
+                windows_expand_args=windows_expand_args,
+                **extra,
             )
         except typer.TyperException as exc:  # Typer's base of usage and parameter errors
             ctx = getattr(exc, "ctx", None)

@@ -40,8 +40,14 @@ def create(
     with t.db.transaction() as s:
         creator = user_by_email(s, owner)
         org = create_org(
-            s, t.authz, actor=Actor.operator(), creator=creator, name=name, kind=kind,
-            parent_id=parent, seat_cap=seat_cap,
+            s,
+            t.authz,
+            actor=Actor.operator(),
+            creator=creator,
+            name=name,
+            kind=kind,
+            parent_id=parent,
+            seat_cap=seat_cap,
         )
     typer.echo(f"created organization {org.id} {org.name!r} ({org.kind}), owner {creator.email}")
 
@@ -54,13 +60,18 @@ def list_(ctx: typer.Context) -> None:
         orgs = s.scalars(select(Organization).order_by(Organization.name, Organization.id)).all()
         rows = [
             [
-                org.id, org.name, org.kind, org.parent_id or "—",
-                str(member_count(s, org.id)), str(org.seat_cap) if org.seat_cap else "—",
+                org.id,
+                org.name,
+                org.kind,
+                org.parent_id or "—",
+                str(member_count(s, org.id)),
+                str(org.seat_cap) if org.seat_cap else "—",
             ]
             for org in orgs
         ]
-    echo_table(["id", "name", "kind", "parent", "members", "seat cap"], rows,
-               empty="no organizations")
+    echo_table(
+        ["id", "name", "kind", "parent", "members", "seat cap"], rows, empty="no organizations"
+    )
 
 
 @app.command("transfer-ownership")
@@ -82,7 +93,11 @@ def transfer(
         org = get_org(s, org_id)
         user = user_by_email(s, to)
         transfer_ownership(
-            s, t.authz, actor=Actor.operator(), org_id=org_id, to_user_id=user.id,
+            s,
+            t.authz,
+            actor=Actor.operator(),
+            org_id=org_id,
+            to_user_id=user.id,
             previous_owner_role=previous_owner_role,
         )
         after = list_members(s, org_id)

@@ -29,7 +29,8 @@ def serve(
     demo: Annotated[
         bool,
         typer.Option(
-            "--demo", envvar="TENANTRY_DEMO",
+            "--demo",
+            envvar="TENANTRY_DEMO",
             help="Seed a demo organization with sign-in accounts (only into a database with "
             "no users yet) and print the credentials.",
         ),
@@ -38,8 +39,12 @@ def serve(
     """Migrate the database and run the REST API and dashboard."""
     cli = state(ctx)
     settings = dataclasses.replace(
-        Settings.load(), database_url=cli.database_url, policy=cli.policy_name,
-        host=host, port=port, demo=demo,
+        Settings.load(),
+        database_url=cli.database_url,
+        policy=cli.policy_name,
+        host=host,
+        port=port,
+        demo=demo,
     )
     ensure_database_folder(settings.database_url)
     upgrade(settings.database_url)

@@ -29,9 +29,15 @@ def require(policy: Policy, actor: AccessSnapshot | None, permission: str, doing
         raise PermissionDenied(f"{doing} needs the '{label}' permission.", permission=permission)
 
 
-def is_owner(policy: Policy, roles: Iterable[str], permissions: Iterable[str]) -> bool:
-    if policy.owner.role is not None:
-        return policy.owner.role in set(roles)
+def owner_roles(policy: Policy, kinds: Iterable[str]) -> set[str]:
+    """The role(s) that make a member an owner in an organization of these kinds."""
+    return {r for r in (policy.owner_role_for(k) for k in kinds) if r is not None}
+
+
+def is_owner(policy: Policy, kind: str, roles: Iterable[str], permissions: Iterable[str]) -> bool:
+    owner_role = policy.owner_role_for(kind)
+    if owner_role is not None:
+        return owner_role in set(roles)
     return policy.owner.permission in set(permissions)
 
 
@@ -58,7 +64,7 @@ def check_can_manage(policy: Policy, actor: AccessSnapshot | None, target: Acces
         actor_labels = ", ".join(sorted(policy.roles[r].label for r in actor.roles)) or "no role"
         error = (
             CannotRemoveOwner
-            if policy.owner.role in unmanaged
+            if owner_roles(policy, target.org.kinds) & set(unmanaged)
             else CannotManageMember
         )
         raise error(
@@ -88,11 +94,11 @@ def check_assignable(
             raise RoleNotAssignable(f"Nobody can be given {role.label} by invitation or promotion.", role=name)
     if actor is None:
         return
-    managed: set[str] = set()
+    assignable: set[str] = set()
     for name in actor.roles:
-        managed |= policy.roles[name].manages
+        assignable |= policy.roles[name].assigns
     for name in sorted(roles):
-        if name not in managed and policy.membership is not MembershipMode.PERMISSIONS:
+        if name not in assignable and policy.membership is not MembershipMode.PERMISSIONS:
             raise CannotManageMember(f"You cannot give the role {policy.roles[name].label}.", role=name)
     check_grant_within(policy, actor, policy.mask_of(_role_permissions(policy, roles)))
 

@@ -63,6 +63,7 @@ def _owners_after(
 ) -> int:
     """How many owners the org would have if each user id in ``changes`` got the given
     (roles, permissions), or left (None)."""
+    kind = session.get_one(Organization, org_id).kind
     count = 0
     for membership in session.scalars(select(Membership).where(Membership.org_id == org_id)):
         if membership.user_id in changes:
@@ -73,7 +74,7 @@ def _owners_after(
         else:
             roles = _rows.role_names(session, membership.id)
             perms = _rows.permission_ids(session, membership.id)
-        count += rules.is_owner(policy, roles, perms)
+        count += rules.is_owner(policy, kind, roles, perms)
     return count
 
 
@@ -81,7 +82,8 @@ def _check_last_owner(
     session: Session, policy: Policy, org_id: str, changes: dict[str, tuple[set[str], set[str]] | None]
 ) -> None:
     if _owners_after(session, policy, org_id, changes) == 0:
-        who = policy.roles[policy.owner.role].label if policy.owner.role else (
+        owner_role = policy.owner_role_for(session.get_one(Organization, org_id).kind)
+        who = policy.roles[owner_role].label if owner_role else (
             f"'{policy.permissions[policy.owner.permission or ''].label}' holder"
         )
         raise LastOwner(f"The organization must keep at least one {who}.")
@@ -277,7 +279,7 @@ def transfer_ownership(
     policies (Distancer): the target is granted every permission, as the page describes;
     the previous owner keeps theirs until someone changes them."""
     policy = authz.policy
-    lock_org(session, org_id)
+    org = lock_org(session, org_id)
     membership, target_snap, user = _target(session, authz, org_id, to_user_id)
     if policy.membership is MembershipMode.PERMISSIONS:
         actor_snap = actor_snapshot(session, authz, actor, org_id)
@@ -291,8 +293,9 @@ def transfer_ownership(
             raise Invalid(
                 "Ownership is transferred by the operator (tenantry org transfer-ownership)."
             )
-        owner_role = policy.owner.role
-        assert owner_role is not None
+        owner_role = policy.owner_role_for(org.kind)
+        if owner_role is None:
+            raise Invalid(f"A {org.kind} organization has no owner role to transfer.")
         if owner_role in target_snap.roles:
             raise Invalid(f"{user.email} already holds {policy.roles[owner_role].label}.")
         fallback = previous_owner_role or next(

@@ -38,12 +38,13 @@ def lock_org(session: Session, org_id: str) -> Organization:
     return org
 
 
-def creator_grants(policy: Policy) -> tuple[list[str], list[str]]:
-    """(roles, permissions) that the creator of an organization receives."""
+def creator_grants(policy: Policy, kind: str) -> tuple[list[str], list[str]]:
+    """(roles, permissions) that the creator of an organization of this kind receives."""
     if policy.membership is MembershipMode.PERMISSIONS:
         return [], sorted(p.id for p in policy.org_permissions)
-    assert policy.creator_role is not None
-    return [policy.creator_role], []
+    role = policy.creator_role_for(kind)
+    assert role is not None
+    return [role], []
 
 
 def create_org(
@@ -95,7 +96,7 @@ def create_org(
     session.flush()
     after: dict[str, Any] = {"name": name, "kind": kind, "parent_id": parent_id}
     if creator is not None:
-        roles, permissions = creator_grants(policy)
+        roles, permissions = creator_grants(policy, kind)
         insert_membership(
             session, policy, org_id=org.id, user_id=creator.id, roles=roles, permissions=permissions
         )
