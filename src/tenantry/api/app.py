@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -21,6 +23,7 @@ from tenantry.api.routes import (
     resources,
 )
 from tenantry.core import Tenantry
+from tenantry.mail.worker import MailWorker
 from tenantry.settings import Settings
 
 log = logging.getLogger("tenantry")
@@ -30,7 +33,17 @@ def create_app(tenantry: Tenantry | None = None, settings: Settings | None = Non
     """The ASGI app. Without ``tenantry``, one is made from the settings (and migrated)."""
     settings = settings or Settings.load()
     t = tenantry or Tenantry.from_settings(settings)
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = MailWorker(t)
+        worker.start()
+        try:
+            yield
+        finally:
+            worker.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Tenantry",
         version="1",
         description="Organizations, members, roles, permissions, resources and invitations.",

@@ -3,7 +3,7 @@ Tenantry built on first use (the root callback closes it when the command ends).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import typer
@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 
 from tenantry.core import Tenantry
 from tenantry.policy import Policy, load_policy
+from tenantry.settings import Settings
 
 
 class CliError(typer.TyperException):
@@ -37,7 +38,8 @@ class CliState:
                     f"there is no database at {path}; run 'tenantry db upgrade' "
                     "(or 'tenantry serve') first"
                 )
-            self._tenantry = Tenantry(self.database_url, self.policy())
+            settings = replace(Settings.load(), database_url=self.database_url, policy=self.policy_name)
+            self._tenantry = Tenantry.from_settings(settings, migrate=False)
         return self._tenantry
 
     def close(self) -> None:

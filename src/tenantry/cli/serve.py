@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from typing import Annotated
 
 import typer
@@ -45,10 +46,11 @@ def serve(
         host=host,
         port=port,
         demo=demo,
+        base_url=os.environ.get("TENANTRY_BASE_URL", f"http://{host}:{port}"),
     )
     ensure_database_folder(settings.database_url)
     upgrade(settings.database_url)
-    t = Tenantry(settings.database_url, cli.policy())
+    t = Tenantry.from_settings(settings, migrate=False)
     try:
         if demo:
             _print_demo(seed_demo(t))

@@ -1,0 +1,85 @@
+"""The service as a person meets it: a real uvicorn on loopback and a real SMTP server
+(aiosmtpd). An invitation travels by SMTP and its link works."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+
+import pytest
+import uvicorn
+from aiosmtpd.controller import Controller
+
+from tenantry.api.app import create_app
+from tenantry.client import Client, calls
+from tenantry.core import Tenantry
+from tenantry.mail.transports import SmtpTransport
+from tenantry.settings import Settings
+from tests.api.conftest import PASSWORD
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append(envelope.content)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+@pytest.fixture
+def live(database, smtp) -> Iterator[tuple[str, Inbox]]:
+    inbox, smtp_port = smtp
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    t = Tenantry(database, "distribu", base_url=base, mail=SmtpTransport("127.0.0.1", smtp_port))
+    config = uvicorn.Config(create_app(t, Settings.load({})), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield base, inbox
+    server.should_exit = True
+    thread.join(timeout=10)
+    t.close()
+
+
+def test_invitation_mailed_over_smtp_carries_a_link_that_works(live):
+    base, inbox = live
+    with Client(base) as anonymous:
+        assert anonymous.http.get("/healthz").json()["status"] == "ok"
+        signed = anonymous.send(calls.sign_up("owner@example.com", "Olive", PASSWORD, "Olive Co"))
+        owner = anonymous.as_token(signed.token)
+        out = owner.send(calls.invite(signed.organization.org_id, ["newbie@example.com"], roles=["admin"]))
+        assert out.results[0].invitation.delivery_status == "sent"
+        assert len(inbox.messages) == 1
+        mail = message_from_bytes(inbox.messages[0], policy=policy.default)
+        assert mail["To"] == "newbie@example.com"
+        assert "Olive Co" in mail["Subject"]
+        link = re.search(rf"{re.escape(base)}/invite/(\S+)", mail.get_content())
+        assert link, mail.get_content()
+        joined = anonymous.send(calls.sign_up_with_invitation(link.group(1), "Newbie", PASSWORD))
+        newbie = anonymous.as_token(joined.token)
+        assert newbie.send(calls.get_org(signed.organization.org_id)).my_roles == ["admin"]
