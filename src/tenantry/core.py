@@ -55,8 +55,11 @@ class Tenantry:
         mail: Transport
         if settings.smtp_host:
             mail = SmtpTransport(
-                settings.smtp_host, settings.smtp_port, settings.smtp_username,
-                settings.smtp_password, settings.smtp_starttls,
+                settings.smtp_host,
+                settings.smtp_port,
+                settings.smtp_username,
+                settings.smtp_password,
+                settings.smtp_starttls,
             )
         else:
             mail = MailboxTransport(Path(settings.mailbox_dir))
@@ -65,7 +68,9 @@ class Tenantry:
             settings.policy,
             secret_key=settings.secret_key or _key_beside_database(settings.database_url),
             base_url=settings.base_url,
-            invite_expiry=timedelta(days=settings.invite_expiry_days) if settings.invite_expiry_days else None,
+            invite_expiry=timedelta(days=settings.invite_expiry_days)
+            if settings.invite_expiry_days
+            else None,
             mail=mail,
             mail_from=settings.mail_from,
         )
@@ -74,7 +79,12 @@ class Tenantry:
         """Send queued mail that is due (or exactly ``only``); returns how many were sent."""
         with self.db.transaction() as s:
             return outbox.deliver_due(
-                s, self.sealer, self.mail, sender=self.mail_from, only=only, on_result=delivery_result
+                s,
+                self.sealer,
+                self.mail,
+                sender=self.mail_from,
+                only=only,
+                on_result=delivery_result,
             )
 
     def close(self) -> None:
@@ -87,7 +97,11 @@ def _key_beside_database(url: str) -> str | None:
     readable by its owner only. Elsewhere TENANTRY_SECRET_KEY must be set, or links shown
     again after a restart cannot be read (mail already queued is given up)."""
     parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or not parsed.database
+        or parsed.database == ":memory:"
+    ):
         log.warning("TENANTRY_SECRET_KEY is not set: using a key that lasts this process only")
         return None
     path = Path(parsed.database).resolve().parent / "secret.key"

@@ -47,7 +47,9 @@ class Settings:
             secure_cookies=_flag(env.get("TENANTRY_SECURE_COOKIES")),
             secret_key=env.get("TENANTRY_SECRET_KEY") or None,
             base_url=env.get("TENANTRY_BASE_URL", f"http://{host}:{port}"),
-            invite_expiry_days=int(env["TENANTRY_INVITE_EXPIRY_DAYS"]) if env.get("TENANTRY_INVITE_EXPIRY_DAYS") else None,
+            invite_expiry_days=int(env["TENANTRY_INVITE_EXPIRY_DAYS"])
+            if env.get("TENANTRY_INVITE_EXPIRY_DAYS")
+            else None,
             smtp_host=env.get("TENANTRY_SMTP_HOST") or None,
             smtp_port=int(env.get("TENANTRY_SMTP_PORT", "25")),
             smtp_username=env.get("TENANTRY_SMTP_USERNAME") or None,

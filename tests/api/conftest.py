@@ -51,7 +51,9 @@ class Api:
     def anonymous(self) -> Client:
         return Client(http=self.http)
 
-    def sign_up(self, email: str | None = None, name: str = "Test User", org: str | None = None) -> Account:
+    def sign_up(
+        self, email: str | None = None, name: str = "Test User", org: str | None = None
+    ) -> Account:
         email = email or f"user{next(_seq)}@example.com"
         signed = self.anonymous.send(calls.sign_up(email, name, PASSWORD, org))
         return Account(Client(token=signed.token, http=self.http), signed)

@@ -22,7 +22,10 @@ def test_sign_in_with_a_wrong_password_and_an_unknown_email_look_the_same(api_fo
     api = api_for("verkkokurssikassa")
     api.sign_up("bob@example.com")
     errors = []
-    for email, password in (("bob@example.com", "wrong password!"), ("nobody@example.com", PASSWORD)):
+    for email, password in (
+        ("bob@example.com", "wrong password!"),
+        ("nobody@example.com", PASSWORD),
+    ):
         with pytest.raises(ApiError) as caught:
             api.anonymous.send(calls.sign_in(email, password))
         errors.append((caught.value.status, caught.value.code, caught.value.message))
@@ -35,7 +38,9 @@ def test_sign_in_is_rate_limited_per_account_with_retry_after(api_for):
     for _ in range(5):
         with pytest.raises(ApiError):
             api.anonymous.send(calls.sign_in("carol@example.com", "not the password"))
-    response = api.http.post("/v1/auth/signin", json={"email": "carol@example.com", "password": PASSWORD})
+    response = api.http.post(
+        "/v1/auth/signin", json={"email": "carol@example.com", "password": PASSWORD}
+    )
     assert response.status_code == 429
     assert int(response.headers["retry-after"]) > 0
     assert response.json()["error"]["code"] == "RATE_LIMITED"
@@ -61,7 +66,9 @@ def test_each_sign_in_issues_a_fresh_session(api_for):
 def test_cookie_authenticated_changes_need_the_csrf_token(api_for):
     api = api_for("verkkokurssikassa")
     api.sign_up("frank@example.com")
-    response = api.http.post("/v1/auth/signin", json={"email": "frank@example.com", "password": PASSWORD})
+    response = api.http.post(
+        "/v1/auth/signin", json={"email": "frank@example.com", "password": PASSWORD}
+    )
     csrf = response.json()["csrf_token"]
     assert api.http.cookies.get("tenantry_session")
     refused = api.http.post("/v1/orgs", json={"name": "No token"})

@@ -62,7 +62,9 @@ def test_member_cannot_create_api_keys(api_for):
     owner = api.sign_up()
     member = make_user(api.t, "m@example.com", password=PASSWORD)
     add_member(api.t, _org(api, owner.org_id), member, ["member"])
-    client = api.anonymous.as_token(api.anonymous.send(calls.sign_in("m@example.com", PASSWORD)).token)
+    client = api.anonymous.as_token(
+        api.anonymous.send(calls.sign_in("m@example.com", PASSWORD)).token
+    )
     with pytest.raises(ApiError) as caught:
         client.send(calls.create_api_key(owner.org_id, "nope", roles=["member"]))
     assert (caught.value.status, caught.value.code) == (403, "PERMISSION_DENIED")

@@ -21,7 +21,9 @@ def test_check_answers_and_explains_which_role_allows(api_for):
     owner = api.sign_up()
     member = make_user(api.t)
     add_member(api.t, _org(api, owner.org_id), member, ["member"])
-    answer = owner.client.send(calls.check(member.id, "org.members.invite", owner.org_id, explain=True))
+    answer = owner.client.send(
+        calls.check(member.id, "org.members.invite", owner.org_id, explain=True)
+    )
     assert answer.allowed is False
     assert answer.explanation == ["no role, grant or rule gives Invite new members"]
     answer = owner.client.send(calls.check(owner.id, "org.delete", owner.org_id, explain=True))
@@ -36,7 +38,12 @@ def test_batch_check_answers_each_request_in_order(api_for):
     add_member(api.t, _org(api, owner.org_id), member, ["admin"])
     checks = [
         CheckIn(user_id=member.id, permission=p, org_id=owner.org_id)
-        for p in ("org.members.invite", "org.members.role.change", "org.api_keys.manage", "org.delete")
+        for p in (
+            "org.members.invite",
+            "org.members.role.change",
+            "org.api_keys.manage",
+            "org.delete",
+        )
     ]
     results = owner.client.send(calls.check_batch(checks)).results
     assert [r.allowed for r in results] == [True, False, True, False]

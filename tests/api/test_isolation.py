@@ -48,6 +48,10 @@ def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
 def _example(spec: dict[str, Any], schema: dict[str, Any], name: str, ids: dict[str, str]) -> Any:
     """A small valid value for a JSON schema, with every id field set to one of B's ids."""
     schema = _resolve(spec, schema)
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "oneOf" in schema:
+        return _example(spec, schema["oneOf"][0], name, ids)
     if "anyOf" in schema:
         options = [s for s in schema["anyOf"] if s.get("type") != "null"]
         return _example(spec, options[0], name, ids) if options else None
@@ -56,6 +60,8 @@ def _example(spec: dict[str, Any], schema: dict[str, Any], name: str, ids: dict[
         props = schema.get("properties", {})
         return {k: _example(spec, v, k, ids) for k, v in props.items()}
     if kind == "array":
+        if schema.get("maxItems") == 0:
+            return []
         return [_example(spec, schema.get("items", {}), name.rstrip("s"), ids)]
     if kind == "boolean":
         return False
@@ -76,13 +82,23 @@ def _setup(api: Api) -> tuple[dict[str, Any], dict[str, str], list[Any]]:
     b_owner = api.sign_up("owner-b@example.com", name=f"B {CANARY}", org=f"Org B {CANARY}")
     b_member = make_user(t, f"member-{CANARY}@example.com", name=CANARY)
     add_member(t, _org(api, b_owner.org_id), b_member, ["member"])
-    a_member = make_user(t, "member-a@example.com", name="A member", password="correct horse battery staple")
+    a_member = make_user(
+        t, "member-a@example.com", name="A member", password="correct horse battery staple"
+    )
     add_member(t, _org(api, a_owner.org_id), a_member, ["member"])
-    b_key = b_owner.client.send(calls.create_api_key(b_owner.org_id, f"key {CANARY}", roles=["admin"]))
-    b_checkout = b_owner.client.send(calls.create_resource(b_owner.org_id, "checkout", f"Checkout {CANARY}"))
-    b_invite = b_owner.client.send(calls.invite(b_owner.org_id, [f"x-{CANARY}@example.com"], roles=["member"]))
+    b_key = b_owner.client.send(
+        calls.create_api_key(b_owner.org_id, f"key {CANARY}", roles=["admin"])
+    )
+    b_checkout = b_owner.client.send(
+        calls.create_resource(b_owner.org_id, "checkout", f"Checkout {CANARY}")
+    )
+    b_invite = b_owner.client.send(
+        calls.invite(b_owner.org_id, [f"x-{CANARY}@example.com"], roles=["member"])
+    )
     a_key = a_owner.client.send(calls.create_api_key(a_owner.org_id, "A key", roles=["admin"]))
-    member_session = api.anonymous.send(calls.sign_in("member-a@example.com", "correct horse battery staple"))
+    member_session = api.anonymous.send(
+        calls.sign_in("member-a@example.com", "correct horse battery staple")
+    )
     ids = {
         "org_id": b_owner.org_id,
         "user_id": b_member.id,
@@ -111,7 +127,12 @@ def _org(api: Api, org_id: str) -> Any:
 
 def _count_b_rows(api: Api, org_id: str) -> int:
     with api.t.db.sessions() as s:
-        return s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.org_id == org_id)) or 0
+        return (
+            s.scalar(
+                select(func.count()).select_from(AuditEvent).where(AuditEvent.org_id == org_id)
+            )
+            or 0
+        )
 
 
 def test_no_route_reveals_or_changes_another_organizations_objects(api_for):
@@ -139,11 +160,22 @@ def test_no_route_reveals_or_changes_another_organizations_objects(api_for):
                 probes += 1
                 # 404 (or a refusal of the caller's kind, e.g. an API key creating an org),
                 # and byte-for-byte what a random id gets: nothing tells B's ids apart
-                assert response.status_code in (403, 404), (method, url, response.status_code, response.text)
+                assert response.status_code in (403, 404), (
+                    method,
+                    url,
+                    response.status_code,
+                    response.text,
+                )
                 assert CANARY not in response.text
-                baseline = principal.http.request(method, random_url, json=random_body, headers=_auth(principal))
-                assert (baseline.status_code, baseline.json()) == (response.status_code, response.json()), (
-                    method, path,
+                baseline = principal.http.request(
+                    method, random_url, json=random_body, headers=_auth(principal)
+                )
+                assert (baseline.status_code, baseline.json()) == (
+                    response.status_code,
+                    response.json(),
+                ), (
+                    method,
+                    path,
                 )
     assert probes >= 3 * 15
     assert _count_b_rows(api, ids["org_id"]) == b_events_before  # no write reached B
@@ -173,7 +205,13 @@ def test_a_made_up_invitation_link_gets_404_on_every_token_route(api_for):
     alice = api.sign_up()
     made_up = "tni_0123456789abcdef_" + "x" * 43
     for method, path in sorted(TOKEN_SCOPED):
-        body = {"name": "X", "password": "correct horse battery staple"} if path.endswith("signup") else None
-        response = alice.client.http.request(method, path.format(token=made_up), json=body, headers=_auth(alice.client))
+        body = (
+            {"name": "X", "password": "correct horse battery staple"}
+            if path.endswith("signup")
+            else None
+        )
+        response = alice.client.http.request(
+            method, path.format(token=made_up), json=body, headers=_auth(alice.client)
+        )
         assert response.status_code == 404, (method, path, response.text)
         assert response.json()["error"]["code"] == "INVITE_NOT_FOUND"

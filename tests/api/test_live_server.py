@@ -52,7 +52,9 @@ def live(database, smtp) -> Iterator[tuple[str, Inbox]]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     t = Tenantry(database, "distribu", base_url=base, mail=SmtpTransport("127.0.0.1", smtp_port))
-    config = uvicorn.Config(create_app(t, Settings.load({})), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(
+        create_app(t, Settings.load({})), host="127.0.0.1", port=port, log_level="warning"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -72,7 +74,9 @@ def test_invitation_mailed_over_smtp_carries_a_link_that_works(live):
         assert anonymous.http.get("/healthz").json()["status"] == "ok"
         signed = anonymous.send(calls.sign_up("owner@example.com", "Olive", PASSWORD, "Olive Co"))
         owner = anonymous.as_token(signed.token)
-        out = owner.send(calls.invite(signed.organization.org_id, ["newbie@example.com"], roles=["admin"]))
+        out = owner.send(
+            calls.invite(signed.organization.org_id, ["newbie@example.com"], roles=["admin"])
+        )
         assert out.results[0].invitation.delivery_status == "sent"
         assert len(inbox.messages) == 1
         mail = message_from_bytes(inbox.messages[0], policy=policy.default)

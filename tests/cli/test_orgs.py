@@ -110,4 +110,4 @@ def test_transfer_ownership_to_a_non_member_is_one_error_line(cli):
     run.user("carol@example.com", "Carol")
     org_id = run.org("Acme", "alice@example.com")
     result = run("org", "transfer-ownership", org_id, "--to", "carol@example.com")
-    assert_one_error_line(result, "No such member in this organization.")
+    assert_one_error_line(result, "The new owner must already be a member of the organization.")

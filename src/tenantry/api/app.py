@@ -9,8 +9,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from tenantry import web
 from tenantry.accounts.sessions import SignIn
-from tenantry.api import errors
+from tenantry.api import errors, openapi
 from tenantry.api.routes import (
     accounts,
     apikeys,
@@ -33,6 +34,7 @@ def create_app(tenantry: Tenantry | None = None, settings: Settings | None = Non
     """The ASGI app. Without ``tenantry``, one is made from the settings (and migrated)."""
     settings = settings or Settings.load()
     t = tenantry or Tenantry.from_settings(settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         worker = MailWorker(t)
@@ -52,9 +54,11 @@ def create_app(tenantry: Tenantry | None = None, settings: Settings | None = Non
     app.state.settings = settings
     app.state.sign_in = SignIn()
     errors.install(app)
+    openapi.install(app, t.policy)
     documented = {code: errors.error_schema() for code in (400, 401, 403, 404, 409, 410, 422, 429)}
     for module in (accounts, orgs, members, invitations, checks, apikeys, resources, audit, policy):
         app.include_router(module.router, responses=documented)
+    web.install(app)  # the dashboard: HTML pages and /static
 
     @app.get("/healthz", tags=["service"], summary="Liveness and database reachability")
     def healthz() -> dict[str, str]:

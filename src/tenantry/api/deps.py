@@ -50,7 +50,9 @@ def client_ip(request: Request) -> str | None:
     peer = request.client.host if request.client else None
     trusted: tuple[str, ...] = request.app.state.settings.trusted_proxies
     if peer and trusted and _in(peer, trusted):
-        forwarded = [p.strip() for p in request.headers.get("x-forwarded-for", "").split(",") if p.strip()]
+        forwarded = [
+            p.strip() for p in request.headers.get("x-forwarded-for", "").split(",") if p.strip()
+        ]
         # walk right to left past our own proxies; the first other address is the client
         for hop in reversed(forwarded):
             if not _in(hop, trusted):
@@ -89,7 +91,9 @@ class Principal:
     @property
     def actor(self) -> Actor:
         if self.key is not None:
-            return Actor(user_id=None, label=f"api-key:{self.key.name}", ip=self.ip, key_id=self.key.id)
+            return Actor(
+                user_id=None, label=f"api-key:{self.key.name}", ip=self.ip, key_id=self.key.id
+            )
         assert self.user is not None
         return Actor(user_id=self.user.id, label=self.user.email, ip=self.ip)
 

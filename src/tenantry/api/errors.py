@@ -6,6 +6,7 @@ traceback, SQL or a secret in a response."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -69,6 +70,18 @@ def error_schema() -> dict[str, Any]:
     }
 
 
+def _allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """The methods of the path template that routing would pick: of the templates matching
+    the path, those with the fewest parameters (``/members/remove`` over ``/members/{id}``)."""
+    matches: list[tuple[int, set[str]]] = []
+    for template, item in app.openapi().get("paths", {}).items():
+        pattern = "^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, path):
+            matches.append((template.count("{"), {m.upper() for m in item}))
+    fewest = min((n for n, _ in matches), default=0)
+    return sorted(set().union(*(m for n, m in matches if n == fewest)))
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
@@ -94,7 +107,11 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = HTTP_CODES.get(exc.status_code, "ERROR")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ").lower()
-        return JSONResponse(body(code, message), exc.status_code, headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # every method the path supports, across routes (Starlette names only the first)
+            headers["Allow"] = ", ".join(_allowed_methods(app, request.url.path))
+        return JSONResponse(body(code, message), exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

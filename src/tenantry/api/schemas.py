@@ -10,13 +10,24 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Email = Annotated[str, StringConstraints(min_length=3, max_length=320)]
+# at least one visible character: names are shown in lists and emails
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
+# what accounts.emails.normalize_email accepts (internationalised domains in their ASCII form)
+Email = Annotated[
+    str,
+    StringConstraints(
+        max_length=320,
+        pattern=r"^\s*[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\.?\s*$",
+    ),
+]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+NewPassword = Annotated[str, StringConstraints(min_length=10, max_length=1024)]
 Token = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Ident = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 Scalar = str | int | float | bool | None
-FreeForm = Annotated[dict[Annotated[str, StringConstraints(max_length=64)], Scalar], Field(max_length=50)]
+FreeForm = Annotated[
+    dict[Annotated[str, StringConstraints(max_length=64)], Scalar], Field(max_length=50)
+]
 
 
 class In(BaseModel):
@@ -33,7 +44,7 @@ class Out(BaseModel):
 class SignUpIn(In):
     email: Email
     name: Name
-    password: Password
+    password: NewPassword
     organization_name: Name | None = None
 
 
@@ -113,7 +124,7 @@ class MemberOut(Out):
 
 class MemberPage(Out):
     items: list[MemberOut]
-    next_cursor: str | None
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page (an email).")
 
 
 class MemberUpdateIn(In):
@@ -226,7 +237,9 @@ class ResourceOut(Out):
 
 class AccessChangeIn(In):
     resource_id: Id
-    role: Ident | None = Field(description="A role of the resource's type, or null to remove access.")
+    role: Ident | None = Field(
+        description="A role of the resource's type, or null to remove access."
+    )
 
 
 class AccessIn(In):
@@ -300,7 +313,9 @@ class InvitationOut(Out):
     expires_at: datetime
     delivery_status: str = Field(description="queued, sent or failed")
     delivery_error: str | None
-    url: str | None = Field(description="The link, shown only when the email could not be delivered.")
+    url: str | None = Field(
+        description="The link, shown only when the email could not be delivered."
+    )
 
 
 class AddressResultOut(Out):
@@ -331,4 +346,4 @@ class AcceptedOut(Out):
 
 class InviteSignUpIn(In):
     name: Name
-    password: Password
+    password: NewPassword

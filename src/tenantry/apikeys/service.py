@@ -61,8 +61,14 @@ def create_key(
     session.add(key)
     session.flush()
     record(
-        session, actor=actor, org_id=org_id, action="api_key.created", target_type="api_key",
-        target_id=key.id, target=name, after={"roles": key.roles, "permissions": key.permissions},
+        session,
+        actor=actor,
+        org_id=org_id,
+        action="api_key.created",
+        target_type="api_key",
+        target_id=key.id,
+        target=name,
+        after={"roles": key.roles, "permissions": key.permissions},
     )
     return key, issued.token
 
@@ -77,7 +83,9 @@ def list_keys(session: Session, org_id: str) -> list[ApiKey]:
     )
 
 
-def revoke_key(session: Session, authz: Authorizer, *, actor: Actor, org_id: str, key_id: str) -> None:
+def revoke_key(
+    session: Session, authz: Authorizer, *, actor: Actor, org_id: str, key_id: str
+) -> None:
     policy = authz.policy
     lock_org(session, org_id)
     actor_snap = actor_snapshot(session, authz, actor, org_id)
@@ -87,8 +95,13 @@ def revoke_key(session: Session, authz: Authorizer, *, actor: Actor, org_id: str
         raise NotFound("No such API key in this organization.")
     key.revoked_at = clock.now()
     record(
-        session, actor=actor, org_id=org_id, action="api_key.revoked", target_type="api_key",
-        target_id=key.id, target=key.name,
+        session,
+        actor=actor,
+        org_id=org_id,
+        action="api_key.revoked",
+        target_type="api_key",
+        target_id=key.id,
+        target=key.name,
     )
 
 

@@ -10,14 +10,14 @@ from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenantry import clock
-from tenantry.store.base import Base, UTCDateTime, id_column
+from tenantry.store.base import Base, UTCDateTime, new_sortable_id
 
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_events_org_id_occurred_at", "org_id", "occurred_at"),)
 
-    id: Mapped[str] = id_column()
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_sortable_id)
     org_id: Mapped[str | None] = mapped_column(String(32))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     actor_id: Mapped[str | None] = mapped_column(String(32))  # user id, or None for an operator

@@ -83,18 +83,16 @@ def events(
     action: str | None = None,
     actor_id: str | None = None,
     limit: int = 100,
-    before_id: tuple[Any, str] | None = None,
+    before_id: str | None = None,
 ) -> list[AuditEvent]:
-    """An organization's events, newest first, filtered by action and actor."""
+    """An organization's events, newest first (ids sort by creation), filtered by action and
+    actor; ``before_id`` continues after that event."""
     query = select(AuditEvent).where(AuditEvent.org_id == org_id)
     if action is not None:
         query = query.where(AuditEvent.action == action)
     if actor_id is not None:
         query = query.where(AuditEvent.actor_id == actor_id)
     if before_id is not None:
-        at, eid = before_id
-        query = query.where(
-            (AuditEvent.occurred_at < at) | ((AuditEvent.occurred_at == at) & (AuditEvent.id < eid))
-        )
-    query = query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit)
+        query = query.where(AuditEvent.id < before_id)
+    query = query.order_by(AuditEvent.id.desc()).limit(limit)
     return list(session.scalars(query))

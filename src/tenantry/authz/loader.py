@@ -14,7 +14,9 @@ from tenantry.resources.models import Resource, ResourceExclusion, ResourceGrant
 
 def org_node(session: Session, policy: Policy, org: Organization) -> OrgNode:
     kinds = {org.kind}
-    derived = {k.derived_from_resource: k.name for k in policy.kinds.values() if k.derived_from_resource}
+    derived = {
+        k.derived_from_resource: k.name for k in policy.kinds.values() if k.derived_from_resource
+    }
     if derived:
         present = session.scalars(
             select(Resource.type)
@@ -26,10 +28,14 @@ def org_node(session: Session, policy: Policy, org: Organization) -> OrgNode:
 
 
 def resource_node(resource: Resource) -> ResourceNode:
-    return ResourceNode(resource.id, resource.org_id, resource.type, resource.name, resource.visibility)
+    return ResourceNode(
+        resource.id, resource.org_id, resource.type, resource.name, resource.visibility
+    )
 
 
-def _roles_on(session: Session, user_id: str, org_id: str) -> tuple[str | None, frozenset[str], frozenset[str]]:
+def _roles_on(
+    session: Session, user_id: str, org_id: str
+) -> tuple[str | None, frozenset[str], frozenset[str]]:
     """(membership id, member roles, cross-organization roles) of a user on one organization."""
     membership_id = session.scalar(
         select(Membership.id).where(Membership.org_id == org_id, Membership.user_id == user_id)
@@ -37,7 +43,9 @@ def _roles_on(session: Session, user_id: str, org_id: str) -> tuple[str | None, 
     roles: frozenset[str] = frozenset()
     if membership_id is not None:
         roles = frozenset(
-            session.scalars(select(MemberRole.role).where(MemberRole.membership_id == membership_id))
+            session.scalars(
+                select(MemberRole.role).where(MemberRole.membership_id == membership_id)
+            )
         )
     cross = frozenset(
         session.scalars(
@@ -101,7 +109,9 @@ def load_snapshot(
         _, parent_roles, parent_cross = _roles_on(session, user_id, parent.id)
         if parent_roles or parent_cross:
             ancestors.append(
-                AncestorAccess(org_node(session, policy, parent), distance, parent_roles | parent_cross)
+                AncestorAccess(
+                    org_node(session, policy, parent), distance, parent_roles | parent_cross
+                )
             )
         parent_id = parent.parent_id
 
@@ -127,6 +137,11 @@ def current_revisions(session: Session, org_ids: list[str]) -> dict[str, int]:
 
 
 def count_resources(session: Session, org_id: str, rtype: str) -> int:
-    return session.scalar(
-        select(func.count()).select_from(Resource).where(Resource.org_id == org_id, Resource.type == rtype)
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Resource)
+            .where(Resource.org_id == org_id, Resource.type == rtype)
+        )
+        or 0
+    )

@@ -127,7 +127,9 @@ class Authorizer:
 
     # -- checks ---------------------------------------------------------------------------------
 
-    def org_permissions(self, user_id: str, org_id: str, session: Session | None = None) -> frozenset[str]:
+    def org_permissions(
+        self, user_id: str, org_id: str, session: Session | None = None
+    ) -> frozenset[str]:
         return self.policy.ids_of(org_mask(self.policy, self.snapshot(user_id, org_id, session)))
 
     def resource_permissions(
@@ -157,9 +159,7 @@ class Authorizer:
         return bool(resource_mask(self.policy, snap, node) & perm.mask)
 
     def check_many(self, requests: list[CheckRequest]) -> list[bool]:
-        return [
-            self.check(r.user_id, r.permission, r.org_id, r.resource_id) for r in requests
-        ]
+        return [self.check(r.user_id, r.permission, r.org_id, r.resource_id) for r in requests]
 
     def explain(
         self, user_id: str, permission: str, org_id: str, resource_id: str | None = None
@@ -175,9 +175,7 @@ class Authorizer:
 
     # -- lookups --------------------------------------------------------------------------------
 
-    def lookup_resources(
-        self, user_id: str, permission: str, org_id: str
-    ) -> list[ResourceNode]:
+    def lookup_resources(self, user_id: str, permission: str, org_id: str) -> list[ResourceNode]:
         """The resources of the permission's type in the org on which the user holds it."""
         perm = self.policy.permissions[self._permission(permission)]
         if perm.scope == ORGANIZATION:
@@ -200,16 +198,24 @@ class Authorizer:
         with self.db.sessions() as s:
             if s.get(Organization, org_id) is None:
                 raise NotFound("No such organization.")
-            candidates = set(s.scalars(select(Membership.user_id).where(Membership.org_id == org_id)))
-            candidates.update(s.scalars(select(CrossOrgRole.user_id).where(CrossOrgRole.org_id == org_id)))
+            candidates = set(
+                s.scalars(select(Membership.user_id).where(Membership.org_id == org_id))
+            )
+            candidates.update(
+                s.scalars(select(CrossOrgRole.user_id).where(CrossOrgRole.org_id == org_id))
+            )
             reach = max((rule.depth for rule in self.policy.inherit), default=0)
             parent_id = s.scalar(select(Organization.parent_id).where(Organization.id == org_id))
             for _ in range(reach):
                 if parent_id is None:
                     break
-                candidates.update(s.scalars(select(Membership.user_id).where(Membership.org_id == parent_id)))
+                candidates.update(
+                    s.scalars(select(Membership.user_id).where(Membership.org_id == parent_id))
+                )
                 candidates.update(
                     s.scalars(select(CrossOrgRole.user_id).where(CrossOrgRole.org_id == parent_id))
                 )
-                parent_id = s.scalar(select(Organization.parent_id).where(Organization.id == parent_id))
+                parent_id = s.scalar(
+                    select(Organization.parent_id).where(Organization.id == parent_id)
+                )
         return sorted(u for u in candidates if self.check(u, permission, org_id, resource_id))

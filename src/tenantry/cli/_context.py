@@ -38,7 +38,9 @@ class CliState:
                     f"there is no database at {path}; run 'tenantry db upgrade' "
                     "(or 'tenantry serve') first"
                 )
-            settings = replace(Settings.load(), database_url=self.database_url, policy=self.policy_name)
+            settings = replace(
+                Settings.load(), database_url=self.database_url, policy=self.policy_name
+            )
             self._tenantry = Tenantry.from_settings(settings, migrate=False)
         return self._tenantry
 

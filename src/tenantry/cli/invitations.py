@@ -15,7 +15,9 @@ from tenantry.mail.transports import MailboxTransport, messages_in
 from tenantry.orgs.service import get_org
 
 app = typer.Typer(help="Invitations, as the operator.", no_args_is_help=True)
-mail = typer.Typer(help="Outgoing mail: deliver the queue, read the development mailbox.", no_args_is_help=True)
+mail = typer.Typer(
+    help="Outgoing mail: deliver the queue, read the development mailbox.", no_args_is_help=True
+)
 
 
 @app.command("send")
@@ -23,17 +25,26 @@ def send(
     ctx: typer.Context,
     org_id: Annotated[str, typer.Argument(help="The organization's id.")],
     emails: Annotated[list[str], typer.Argument(help="One or more email addresses.")],
-    role: Annotated[list[str] | None, typer.Option("--role", help="Organization role (repeat for several).")] = None,
+    role: Annotated[
+        list[str] | None, typer.Option("--role", help="Organization role (repeat for several).")
+    ] = None,
     permission: Annotated[
-        list[str] | None, typer.Option("--permission", help="Permission, for per-permission policies.")
+        list[str] | None,
+        typer.Option("--permission", help="Permission, for per-permission policies."),
     ] = None,
 ) -> None:
     """Invite people; prints each address's result and, if mail failed, the link."""
     t = state(ctx).tenantry()
     with t.db.transaction() as s:
         results = invitations.invite(
-            s, t.authz, t.invites, actor=Actor.operator(), org_id=org_id, emails=emails,
-            roles=role or [], permissions=permission or [],
+            s,
+            t.authz,
+            t.invites,
+            actor=Actor.operator(),
+            org_id=org_id,
+            emails=emails,
+            roles=role or [],
+            permissions=permission or [],
         )
     t.deliver_mail(only=[r.message_id for r in results if r.message_id])
     with t.db.sessions() as s:
@@ -47,17 +58,29 @@ def send(
 
 
 @app.command("list")
-def list_(ctx: typer.Context, org_id: Annotated[str, typer.Argument(help="The organization's id.")]) -> None:
+def list_(
+    ctx: typer.Context, org_id: Annotated[str, typer.Argument(help="The organization's id.")]
+) -> None:
     """Pending invitations: who, roles, sent, expires, delivery."""
     t = state(ctx).tenantry()
     with t.db.sessions() as s:
         get_org(s, org_id)
         rows = [
-            [i.id, i.email, ", ".join(i.roles) or ", ".join(i.permissions) or "—",
-             f"{i.sent_at:%Y-%m-%d %H:%M}", f"{i.expires_at:%Y-%m-%d %H:%M}", i.delivery_status]
+            [
+                i.id,
+                i.email,
+                ", ".join(i.roles) or ", ".join(i.permissions) or "—",
+                f"{i.sent_at:%Y-%m-%d %H:%M}",
+                f"{i.expires_at:%Y-%m-%d %H:%M}",
+                i.delivery_status,
+            ]
             for i in invitations.pending(s, org_id)
         ]
-    echo_table(["id", "email", "offers", "sent (UTC)", "expires (UTC)", "mail"], rows, empty="no pending invitations")
+    echo_table(
+        ["id", "email", "offers", "sent (UTC)", "expires (UTC)", "mail"],
+        rows,
+        empty="no pending invitations",
+    )
 
 
 @app.command("cancel")
@@ -69,7 +92,9 @@ def cancel(
     """Cancel a pending invitation: its link stops working at once."""
     t = state(ctx).tenantry()
     with t.db.transaction() as s:
-        invitations.cancel(s, t.authz, actor=Actor.operator(), org_id=org_id, invitation_id=invitation_id)
+        invitations.cancel(
+            s, t.authz, actor=Actor.operator(), org_id=org_id, invitation_id=invitation_id
+        )
     typer.echo(f"cancelled invitation {invitation_id}")
 
 
@@ -90,4 +115,6 @@ def mailbox(ctx: typer.Context) -> None:
         typer.echo("the mailbox is empty")
         return
     for message in messages_in(folder):
-        typer.echo(f"To: {message['To']}\nSubject: {message['Subject']}\n\n{message.get_content()}\n{'-' * 60}")
+        typer.echo(
+            f"To: {message['To']}\nSubject: {message['Subject']}\n\n{message.get_content()}\n{'-' * 60}"
+        )

@@ -53,7 +53,9 @@ def _result(call: Call[T], response: Any) -> T:
     if response.status_code >= 400:
         try:
             err = response.json()["error"]
-            raise ApiError(response.status_code, err["code"], err["message"], err.get("details") or {})
+            raise ApiError(
+                response.status_code, err["code"], err["message"], err.get("details") or {}
+            )
         except (ValueError, KeyError, TypeError):
             raise ApiError(response.status_code, "HTTP_ERROR", response.text[:200], {}) from None
     return call.parse(response.json() if response.content else None)
@@ -62,13 +64,23 @@ def _result(call: Call[T], response: Any) -> T:
 class Client:
     """Synchronous client. Pass ``http`` to reuse an httpx.Client (or a test client)."""
 
-    def __init__(self, base_url: str = "http://127.0.0.1:8000", *, token: str | None = None, http: SyncTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str = "http://127.0.0.1:8000",
+        *,
+        token: str | None = None,
+        http: SyncTransport | None = None,
+    ) -> None:
         self.token = token
         self.http: SyncTransport = http or httpx.Client(base_url=base_url, timeout=30)
 
     def send(self, call: Call[T], *, csrf: str | None = None) -> T:
         response = self.http.request(
-            call.method, call.path, json=call.json, params=call.params, headers=_headers(self.token, csrf)
+            call.method,
+            call.path,
+            json=call.json,
+            params=call.params,
+            headers=_headers(self.token, csrf),
         )
         return _result(call, response)
 
@@ -89,13 +101,23 @@ class Client:
 class AsyncClient:
     """Asynchronous client: ``await client.send(calls.check(...))``."""
 
-    def __init__(self, base_url: str = "http://127.0.0.1:8000", *, token: str | None = None, http: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str = "http://127.0.0.1:8000",
+        *,
+        token: str | None = None,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
         self.token = token
         self.http = http or httpx.AsyncClient(base_url=base_url, timeout=30)
 
     async def send(self, call: Call[T], *, csrf: str | None = None) -> T:
         response = await self.http.request(
-            call.method, call.path, json=call.json, params=call.params, headers=_headers(self.token, csrf)
+            call.method,
+            call.path,
+            json=call.json,
+            params=call.params,
+            headers=_headers(self.token, csrf),
         )
         return _result(call, response)
 
@@ -105,5 +127,7 @@ class AsyncClient:
     async def __aenter__(self) -> AsyncClient:
         return self
 
-    async def __aexit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+    async def __aexit__(
+        self, *exc: type[BaseException] | BaseException | TracebackType | None
+    ) -> None:
         await self.aclose()

@@ -40,13 +40,22 @@ def _params(**values: Any) -> dict[str, Any]:
 # -- accounts ---------------------------------------------------------------------------------
 
 
-def sign_up(email: str, name: str, password: str, organization_name: str | None = None) -> Call[schemas.SignedInOut]:
-    body = schemas.SignUpIn(email=email, name=name, password=password, organization_name=organization_name)
+def sign_up(
+    email: str, name: str, password: str, organization_name: str | None = None
+) -> Call[schemas.SignedInOut]:
+    body = schemas.SignUpIn(
+        email=email, name=name, password=password, organization_name=organization_name
+    )
     return Call("POST", "/v1/auth/signup", schemas.SignedInOut, _body(body))
 
 
 def sign_in(email: str, password: str) -> Call[schemas.SignedInOut]:
-    return Call("POST", "/v1/auth/signin", schemas.SignedInOut, _body(schemas.SignInIn(email=email, password=password)))
+    return Call(
+        "POST",
+        "/v1/auth/signin",
+        schemas.SignedInOut,
+        _body(schemas.SignInIn(email=email, password=password)),
+    )
 
 
 def sign_out() -> Call[None]:
@@ -68,8 +77,15 @@ def policy() -> Call[schemas.PolicyOut]:
 # -- organizations ----------------------------------------------------------------------------
 
 
-def create_org(name: str, kind: str | None = None, parent_id: str | None = None) -> Call[schemas.OrgOut]:
-    return Call("POST", "/v1/orgs", schemas.OrgOut, _body(schemas.OrgIn(name=name, kind=kind, parent_id=parent_id)))
+def create_org(
+    name: str, kind: str | None = None, parent_id: str | None = None
+) -> Call[schemas.OrgOut]:
+    return Call(
+        "POST",
+        "/v1/orgs",
+        schemas.OrgOut,
+        _body(schemas.OrgIn(name=name, kind=kind, parent_id=parent_id)),
+    )
 
 
 def list_orgs() -> Call[list[schemas.MembershipSummary]]:
@@ -81,7 +97,9 @@ def get_org(org_id: str) -> Call[schemas.OrgOut]:
 
 
 def update_org(org_id: str, **changes: Any) -> Call[schemas.OrgOut]:
-    return Call("PATCH", f"/v1/orgs/{org_id}", schemas.OrgOut, _body(schemas.OrgUpdateIn(**changes)))
+    return Call(
+        "PATCH", f"/v1/orgs/{org_id}", schemas.OrgOut, _body(schemas.OrgUpdateIn(**changes))
+    )
 
 
 def delete_org(org_id: str) -> Call[None]:
@@ -89,7 +107,9 @@ def delete_org(org_id: str) -> Call[None]:
 
 
 def transfer_ownership(org_id: str, to_user_id: str) -> Call[schemas.OrgOut]:
-    return Call("POST", f"/v1/orgs/{org_id}/transfer-ownership", schemas.OrgOut, {"to_user_id": to_user_id})
+    return Call(
+        "POST", f"/v1/orgs/{org_id}/transfer-ownership", schemas.OrgOut, {"to_user_id": to_user_id}
+    )
 
 
 # -- members ----------------------------------------------------------------------------------
@@ -112,7 +132,11 @@ def get_member(org_id: str, user_id: str) -> Call[schemas.MemberOut]:
 
 
 def update_member(
-    org_id: str, user_id: str, *, roles: list[str] | None = None, permissions: list[str] | None = None
+    org_id: str,
+    user_id: str,
+    *,
+    roles: list[str] | None = None,
+    permissions: list[str] | None = None,
 ) -> Call[schemas.MemberOut]:
     body = _body(schemas.MemberUpdateIn(roles=roles, permissions=permissions))
     return Call("PATCH", f"/v1/orgs/{org_id}/members/{user_id}", schemas.MemberOut, body)
@@ -130,14 +154,30 @@ def remove_members(org_id: str, user_ids: list[str]) -> Call[None]:
 
 
 def check(
-    user_id: str, permission: str, org_id: str, resource_id: str | None = None, *, explain: bool = False
+    user_id: str,
+    permission: str,
+    org_id: str,
+    resource_id: str | None = None,
+    *,
+    explain: bool = False,
 ) -> Call[schemas.CheckOut]:
-    body = schemas.CheckIn(user_id=user_id, permission=permission, org_id=org_id, resource_id=resource_id, explain=explain)
+    body = schemas.CheckIn(
+        user_id=user_id,
+        permission=permission,
+        org_id=org_id,
+        resource_id=resource_id,
+        explain=explain,
+    )
     return Call("POST", "/v1/check", schemas.CheckOut, _body(body) | {"explain": explain})
 
 
 def check_batch(checks: list[schemas.CheckIn]) -> Call[schemas.BatchOut]:
-    return Call("POST", "/v1/check/batch", schemas.BatchOut, {"checks": [c.model_dump(mode="json") for c in checks]})
+    return Call(
+        "POST",
+        "/v1/check/batch",
+        schemas.BatchOut,
+        {"checks": [c.model_dump(mode="json") for c in checks]},
+    )
 
 
 # -- API keys ---------------------------------------------------------------------------------
@@ -162,7 +202,12 @@ def revoke_api_key(org_id: str, key_id: str) -> Call[None]:
 
 
 def audit_events(
-    org_id: str, *, action: str | None = None, actor_id: str | None = None, cursor: str | None = None, limit: int | None = None
+    org_id: str,
+    *,
+    action: str | None = None,
+    actor_id: str | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
 ) -> Call[schemas.AuditPage]:
     params = _params(action=action, actor_id=actor_id, cursor=cursor, limit=limit)
     return Call("GET", f"/v1/orgs/{org_id}/audit", schemas.AuditPage, params=params)
@@ -171,20 +216,26 @@ def audit_events(
 # -- resources --------------------------------------------------------------------------------
 
 
-def create_resource(org_id: str, type: str, name: str, visibility: str | None = None) -> Call[schemas.ResourceOut]:
+def create_resource(
+    org_id: str, type: str, name: str, visibility: str | None = None
+) -> Call[schemas.ResourceOut]:
     body = _body(schemas.ResourceIn(type=type, name=name, visibility=visibility))
     return Call("POST", f"/v1/orgs/{org_id}/resources", schemas.ResourceOut, body)
 
 
 def list_resources(org_id: str, type: str | None = None) -> Call[list[schemas.ResourceOut]]:
-    return Call("GET", f"/v1/orgs/{org_id}/resources", list[schemas.ResourceOut], params=_params(type=type))
+    return Call(
+        "GET", f"/v1/orgs/{org_id}/resources", list[schemas.ResourceOut], params=_params(type=type)
+    )
 
 
 def get_resource(org_id: str, resource_id: str) -> Call[schemas.ResourceOut]:
     return Call("GET", f"/v1/orgs/{org_id}/resources/{resource_id}", schemas.ResourceOut)
 
 
-def update_resource(org_id: str, resource_id: str, *, name: str | None = None, visibility: str | None = None) -> Call[schemas.ResourceOut]:
+def update_resource(
+    org_id: str, resource_id: str, *, name: str | None = None, visibility: str | None = None
+) -> Call[schemas.ResourceOut]:
     body = _body(schemas.ResourceUpdateIn(name=name, visibility=visibility))
     return Call("PATCH", f"/v1/orgs/{org_id}/resources/{resource_id}", schemas.ResourceOut, body)
 
@@ -194,13 +245,19 @@ def delete_resource(org_id: str, resource_id: str) -> Call[None]:
 
 
 def member_access(org_id: str, user_id: str) -> Call[list[schemas.ResourceAccessOut]]:
-    return Call("GET", f"/v1/orgs/{org_id}/members/{user_id}/access", list[schemas.ResourceAccessOut])
+    return Call(
+        "GET", f"/v1/orgs/{org_id}/members/{user_id}/access", list[schemas.ResourceAccessOut]
+    )
 
 
-def set_member_access(org_id: str, user_id: str, changes: dict[str, str | None]) -> Call[list[schemas.ResourceAccessOut]]:
+def set_member_access(
+    org_id: str, user_id: str, changes: dict[str, str | None]
+) -> Call[list[schemas.ResourceAccessOut]]:
     """``changes``: resource id -> role name, or None to remove access."""
     body = {"changes": [{"resource_id": rid, "role": role} for rid, role in changes.items()]}
-    return Call("PUT", f"/v1/orgs/{org_id}/members/{user_id}/access", list[schemas.ResourceAccessOut], body)
+    return Call(
+        "PUT", f"/v1/orgs/{org_id}/members/{user_id}/access", list[schemas.ResourceAccessOut], body
+    )
 
 
 # -- invitations ------------------------------------------------------------------------------
@@ -219,7 +276,9 @@ def invite(
         "emails": emails,
         "roles": roles or [],
         "permissions": permissions or [],
-        "resource_grants": [{"resource_id": r, "role": role} for r, role in (resource_grants or {}).items()],
+        "resource_grants": [
+            {"resource_id": r, "role": role} for r, role in (resource_grants or {}).items()
+        ],
     }
     return Call("POST", f"/v1/orgs/{org_id}/invitations", schemas.InviteOut, body)
 
@@ -233,7 +292,9 @@ def cancel_invitation(org_id: str, invitation_id: str) -> Call[None]:
 
 
 def resend_invitation(org_id: str, invitation_id: str) -> Call[schemas.InvitationOut]:
-    return Call("POST", f"/v1/orgs/{org_id}/invitations/{invitation_id}/resend", schemas.InvitationOut)
+    return Call(
+        "POST", f"/v1/orgs/{org_id}/invitations/{invitation_id}/resend", schemas.InvitationOut
+    )
 
 
 def invitation(token: str) -> Call[schemas.InvitationPreviewOut]:

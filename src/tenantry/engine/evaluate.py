@@ -67,6 +67,10 @@ def org_mask(policy: Policy, snap: AccessSnapshot) -> int:
     return mask
 
 
+# "every organization Workspace" would read as every Workspace of the organization
+_VISIBILITY_WORDS = {"organization": "organization-wide"}
+
+
 def _cap_mask(rtype: ResourceType, roles: frozenset[str]) -> int | None:
     """The most an explicit grant can give: the union of the caps of the member's org roles."""
     if not rtype.caps:
@@ -108,7 +112,8 @@ def resource_sources(
         role = rtype.roles[rule.grant]
         labels = ", ".join(policy.roles[r].label for r in sorted(held))
         where = (
-            f"every {rule.visibility.replace('_', '-')} {rtype.label}"
+            f"every {_VISIBILITY_WORDS.get(rule.visibility, rule.visibility.replace('_', '-'))} "
+            f"{rtype.label}"
             if rule.visibility
             else f"every {rtype.label}"
         )

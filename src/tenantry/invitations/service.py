@@ -86,7 +86,11 @@ def _expiry(policy: Policy, config: InviteSettings) -> timedelta:
 
 
 def _check_resource_grants(
-    session: Session, policy: Policy, actor: AccessSnapshot | None, org_id: str, grants: Sequence[ResourceGrantSpec]
+    session: Session,
+    policy: Policy,
+    actor: AccessSnapshot | None,
+    org_id: str,
+    grants: Sequence[ResourceGrantSpec],
 ) -> list[dict[str, Any]]:
     """Each grant names a resource of this org and one of its type's roles, and gives nothing
     on that resource the inviter does not hold there."""
@@ -102,7 +106,9 @@ def _check_resource_grants(
         spec = policy.resource_types[res.type]
         role = spec.roles.get(grant.role)
         if role is None:
-            raise Invalid(f"Unknown {spec.label} role {grant.role!r}; roles are {', '.join(spec.roles)}.")
+            raise Invalid(
+                f"Unknown {spec.label} role {grant.role!r}; roles are {', '.join(spec.roles)}."
+            )
         if actor is not None:
             missing = policy.ids_of(role.mask & ~resource_mask(policy, actor, resource_node(res)))
             if missing:
@@ -155,31 +161,16 @@ def invite(
     rules.check_grant_within(policy, inviter, policy.mask_of(perms))
     grants = _check_resource_grants(session, policy, inviter, org_id, resource_grants)
 
-    results: list[AddressResult] = []
-    fresh: list[str] = []
+    # each address in the order given: an error now, or None to be invited below
+    verdicts: list[tuple[str, DomainError | None]] = []
     for raw in emails:
         try:
             email = normalize_email(raw)
         except InvalidEmail as exc:
-            results.append(AddressResult(raw, error=exc))
+            verdicts.append((raw, exc))
             continue
-        if email in fresh or any(r.email == email for r in results):
-            results.append(AddressResult(email, error=Invalid(f"{email} is listed twice.")))
-            continue
-        member = session.scalar(
-            select(Membership.id).join(User, User.id == Membership.user_id).where(
-                Membership.org_id == org_id, User.email == email
-            )
-        )
-        if member is not None:
-            results.append(AddressResult(email, error=AlreadyMember(f"{email} is already a member.")))
-            continue
-        if _live_pending(session, org_id, email) is not None:
-            results.append(
-                AddressResult(email, error=AlreadyInvited(f"{email} already has a pending invitation."))
-            )
-            continue
-        fresh.append(email)
+        verdicts.append((email, _address_refusal(session, org_id, email, verdicts)))
+    fresh = [email for email, error in verdicts if error is None]
     if fresh and org.seat_cap is not None:
         used = seats_used(session, org_id)
         if used + len(fresh) > org.seat_cap:
@@ -191,28 +182,61 @@ def invite(
                 seats_used=used,
                 requested=len(fresh),
             )
-    inviter_name = actor.label
-    for email in fresh:
-        invitation, token = _issue(session, policy, config, org, email=email, roles=list(roles),
-                                   permissions=sorted(perms), grants=grants, invited_by=actor.user_id)
-        subject, body = _message(org, inviter_name, config.link(token), invitation.expires_at)
-        sealer = _sealer(config)
-        message = outbox.enqueue(session, sealer, to=email, subject=subject, body=body, invitation_id=invitation.id)
+    results = []
+    for email, error in verdicts:
+        if error is not None:
+            results.append(AddressResult(email, error=error))
+            continue
+        invitation, token = _issue(
+            session,
+            policy,
+            config,
+            org,
+            email=email,
+            roles=list(roles),
+            permissions=sorted(perms),
+            grants=grants,
+            invited_by=actor.user_id,
+        )
+        subject, body = _message(org, actor.label, config.link(token), invitation.expires_at)
+        message = outbox.enqueue(
+            session,
+            _sealer(config),
+            to=email,
+            subject=subject,
+            body=body,
+            invitation_id=invitation.id,
+        )
         record(
-            session, actor=actor, org_id=org_id, action="invitation.sent", target_type="invitation",
-            target_id=invitation.id, target=email,
+            session,
+            actor=actor,
+            org_id=org_id,
+            action="invitation.sent",
+            target_type="invitation",
+            target_id=invitation.id,
+            target=email,
             after={"roles": list(roles), "permissions": sorted(perms), "resource_grants": grants},
         )
         results.append(AddressResult(email, invitation, message.id))
-    order = {normalize_or_raw(e): i for i, e in enumerate(emails)}
-    return sorted(results, key=lambda r: order.get(r.email, len(order)))
+    return results
 
 
-def normalize_or_raw(raw: str) -> str:
-    try:
-        return normalize_email(raw)
-    except InvalidEmail:
-        return raw
+def _address_refusal(
+    session: Session, org_id: str, email: str, earlier: list[tuple[str, DomainError | None]]
+) -> DomainError | None:
+    """Why this address cannot be invited now, if it cannot."""
+    if any(seen == email for seen, _ in earlier):
+        return Invalid(f"{email} is listed twice.")
+    member = session.scalar(
+        select(Membership.id)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.org_id == org_id, User.email == email)
+    )
+    if member is not None:
+        return AlreadyMember(f"{email} is already a member.")
+    if _live_pending(session, org_id, email) is not None:
+        return AlreadyInvited(f"{email} already has a pending invitation.")
+    return None
 
 
 def _sealer(config: InviteSettings) -> Sealer:
@@ -274,7 +298,11 @@ def pending(session: Session, org_id: str) -> list[Invitation]:
     return list(
         session.scalars(
             select(Invitation)
-            .where(Invitation.org_id == org_id, Invitation.status == PENDING, Invitation.expires_at > clock.now())
+            .where(
+                Invitation.org_id == org_id,
+                Invitation.status == PENDING,
+                Invitation.expires_at > clock.now(),
+            )
             .order_by(Invitation.created_at.desc(), Invitation.id)
         )
     )
@@ -292,24 +320,42 @@ def get_invitation(session: Session, org_id: str, invitation_id: str) -> Invitat
     return inv
 
 
-def cancel(session: Session, authz: Authorizer, *, actor: Actor, org_id: str, invitation_id: str) -> None:
+def cancel(
+    session: Session, authz: Authorizer, *, actor: Actor, org_id: str, invitation_id: str
+) -> None:
     """Delete a pending invitation: its link stops working at once and its seat is free."""
     policy = authz.policy
     lock_org(session, org_id)
-    rules.require(policy, actor_snapshot(session, authz, actor, org_id), policy.invite_permission, "Cancelling invitations")
+    rules.require(
+        policy,
+        actor_snapshot(session, authz, actor, org_id),
+        policy.invite_permission,
+        "Cancelling invitations",
+    )
     inv = get_invitation(session, org_id, invitation_id)
     check_pending(inv)
     inv.status = CANCELLED
     inv.pending_email = None
     inv.cancelled_at = clock.now()
     record(
-        session, actor=actor, org_id=org_id, action="invitation.cancelled", target_type="invitation",
-        target_id=inv.id, target=inv.email,
+        session,
+        actor=actor,
+        org_id=org_id,
+        action="invitation.cancelled",
+        target_type="invitation",
+        target_id=inv.id,
+        target=inv.email,
     )
 
 
 def resend(
-    session: Session, authz: Authorizer, config: InviteSettings, *, actor: Actor, org_id: str, invitation_id: str
+    session: Session,
+    authz: Authorizer,
+    config: InviteSettings,
+    *,
+    actor: Actor,
+    org_id: str,
+    invitation_id: str,
 ) -> tuple[Invitation, str]:
     """A new token and a fresh expiry; the old link dies. Returns the outbox message id."""
     policy = authz.policy
@@ -323,7 +369,10 @@ def resend(
         if _live_pending(session, org_id, inv.email) is not None:
             raise Invalid(f"{inv.email} has another pending invitation.")
         if org.seat_cap is not None and seats_used(session, org_id) + 1 > org.seat_cap:
-            raise SeatLimit(f"The plan allows {org.seat_cap} seats and they are all taken.", seat_cap=org.seat_cap)
+            raise SeatLimit(
+                f"The plan allows {org.seat_cap} seats and they are all taken.",
+                seat_cap=org.seat_cap,
+            )
         inv.pending_email = inv.email
     issued = tokens.issue(TOKEN_KIND)
     now = clock.now()
@@ -333,10 +382,17 @@ def resend(
     inv.delivery_status, inv.delivery_error = "queued", None
     inv.resend_count += 1
     subject, body = _message(org, actor.label, config.link(issued.token), inv.expires_at)
-    message = outbox.enqueue(session, _sealer(config), to=inv.email, subject=subject, body=body, invitation_id=inv.id)
+    message = outbox.enqueue(
+        session, _sealer(config), to=inv.email, subject=subject, body=body, invitation_id=inv.id
+    )
     record(
-        session, actor=actor, org_id=org_id, action="invitation.resent", target_type="invitation",
-        target_id=inv.id, target=inv.email,
+        session,
+        actor=actor,
+        org_id=org_id,
+        action="invitation.resent",
+        target_type="invitation",
+        target_id=inv.id,
+        target=inv.email,
     )
     return inv, message.id
 
@@ -370,7 +426,9 @@ def check_usable(inv: Invitation) -> None:
         raise InvitationExpired("This invitation has expired; ask for a new one.")
 
 
-def accept(session: Session, authz: Authorizer, *, token: str, user: User, ip: str | None = None) -> Invitation:
+def accept(
+    session: Session, authz: Authorizer, *, token: str, user: User, ip: str | None = None
+) -> Invitation:
     """The signed-in user joins with what the invitation offers. Refused for a different
     email ("wrong account"), and when the inviter no longer holds what it gives."""
     inv = find_by_token(session, token, lock=True)
@@ -386,8 +444,14 @@ def accept(session: Session, authz: Authorizer, *, token: str, user: User, ip: s
     joiner = Actor(user_id=user.id, label=user.email, ip=ip)
     # the membership is added on the inviter's authority, already checked above
     add_member(
-        session, authz, actor=Actor.operator(), org_id=inv.org_id, user_id=user.id,
-        roles=inv.roles, permissions=inv.permissions, holds_seat=True,
+        session,
+        authz,
+        actor=Actor.operator(),
+        org_id=inv.org_id,
+        user_id=user.id,
+        roles=inv.roles,
+        permissions=inv.permissions,
+        holds_seat=True,
     )
     membership = session.scalar(
         select(Membership).where(Membership.org_id == inv.org_id, Membership.user_id == user.id)
@@ -395,15 +459,27 @@ def accept(session: Session, authz: Authorizer, *, token: str, user: User, ip: s
     assert membership is not None
     for grant in inv.resource_grants:
         if session.get(Resource, grant["resource_id"]) is not None:  # deleted since: skip
-            session.add(ResourceGrant(membership_id=membership.id, resource_id=grant["resource_id"], role=grant["role"]))
+            session.add(
+                ResourceGrant(
+                    membership_id=membership.id,
+                    resource_id=grant["resource_id"],
+                    role=grant["role"],
+                )
+            )
     inv.status = ACCEPTED
     inv.pending_email = None
     inv.accepted_at = clock.now()
     inv.accepted_by = user.id
     session.flush()
     record(
-        session, actor=joiner, org_id=inv.org_id, action="invitation.accepted", target_type="invitation",
-        target_id=inv.id, target=inv.email, after={"roles": inv.roles, "permissions": inv.permissions},
+        session,
+        actor=joiner,
+        org_id=inv.org_id,
+        action="invitation.accepted",
+        target_type="invitation",
+        target_id=inv.id,
+        target=inv.email,
+        after={"roles": inv.roles, "permissions": inv.permissions},
     )
     return inv
 
@@ -421,9 +497,15 @@ def _recheck_inviter(session: Session, authz: Authorizer, inv: Invitation) -> No
         rules.check_assignable(policy, snap, inv.roles, snap.org.kinds)
         rules.check_grant_within(policy, snap, policy.mask_of(set(inv.permissions)))
         _check_resource_grants(
-            session, policy, snap, inv.org_id,
-            [ResourceGrantSpec(g["resource_id"], g["role"]) for g in inv.resource_grants
-             if session.get(Resource, g["resource_id"]) is not None],
+            session,
+            policy,
+            snap,
+            inv.org_id,
+            [
+                ResourceGrantSpec(g["resource_id"], g["role"])
+                for g in inv.resource_grants
+                if session.get(Resource, g["resource_id"]) is not None
+            ],
         )
     except DomainError as exc:
         if isinstance(exc, InviterLacksGrant):
@@ -443,4 +525,3 @@ def delivery_result(session: Session, message: Any, error: str | None) -> None:
         return
     inv.delivery_status = "sent" if error is None else "failed"
     inv.delivery_error = error
-

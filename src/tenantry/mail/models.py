@@ -14,7 +14,9 @@ from tenantry.store.base import Base, UTCDateTime, id_column
 
 class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_messages_sent_at_next_attempt_at", "sent_at", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_messages_sent_at_next_attempt_at", "sent_at", "next_attempt_at"),
+    )
 
     id: Mapped[str] = id_column()
     invitation_id: Mapped[str | None] = mapped_column(

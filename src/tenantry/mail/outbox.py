@@ -24,7 +24,13 @@ def backoff(attempts: int) -> timedelta:
 
 
 def enqueue(
-    session: Session, sealer: Sealer, *, to: str, subject: str, body: str, invitation_id: str | None = None
+    session: Session,
+    sealer: Sealer,
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    invitation_id: str | None = None,
 ) -> OutboxMessage:
     message = OutboxMessage(
         invitation_id=invitation_id, to=to, subject=subject, body_sealed=sealer.seal(body)
@@ -48,10 +54,18 @@ def deliver_due(
     ``on_result(session, message, error)`` lets the owner of a message record the outcome
     (the invitation's delivery status) in the same transaction."""
     now = clock.now()
-    query = select(OutboxMessage).where(OutboxMessage.sent_at.is_(None), OutboxMessage.gave_up_at.is_(None))
-    query = query.where(OutboxMessage.id.in_(only)) if only is not None else query.where(OutboxMessage.next_attempt_at <= now)
+    query = select(OutboxMessage).where(
+        OutboxMessage.sent_at.is_(None), OutboxMessage.gave_up_at.is_(None)
+    )
+    query = (
+        query.where(OutboxMessage.id.in_(only))
+        if only is not None
+        else query.where(OutboxMessage.next_attempt_at <= now)
+    )
     sent = 0
-    for message in session.scalars(query.order_by(OutboxMessage.created_at).with_for_update(skip_locked=True)):
+    for message in session.scalars(
+        query.order_by(OutboxMessage.created_at).with_for_update(skip_locked=True)
+    ):
         body = sealer.unseal(message.body_sealed)
         error: str | None
         if body is None:

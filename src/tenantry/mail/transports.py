@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Protocol
 
 
-
 class MailError(Exception):
     """Delivery failed; the message stays in the outbox and is retried."""
 

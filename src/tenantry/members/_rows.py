@@ -33,20 +33,28 @@ def insert_membership(
 
 
 def role_names(session: Session, membership_id: str) -> set[str]:
-    return set(session.scalars(select(MemberRole.role).where(MemberRole.membership_id == membership_id)))
+    return set(
+        session.scalars(select(MemberRole.role).where(MemberRole.membership_id == membership_id))
+    )
 
 
 def permission_ids(session: Session, membership_id: str) -> set[str]:
     return set(
         session.scalars(
-            select(MemberPermission.permission).where(MemberPermission.membership_id == membership_id)
+            select(MemberPermission.permission).where(
+                MemberPermission.membership_id == membership_id
+            )
         )
     )
 
 
-def set_roles(session: Session, policy: Policy, membership: Membership, roles: Iterable[str]) -> None:
+def set_roles(
+    session: Session, policy: Policy, membership: Membership, roles: Iterable[str]
+) -> None:
     wanted = set(roles)
-    rows = session.scalars(select(MemberRole).where(MemberRole.membership_id == membership.id)).all()
+    rows = session.scalars(
+        select(MemberRole).where(MemberRole.membership_id == membership.id)
+    ).all()
     for row in rows:
         if row.role not in wanted:
             session.delete(row)

@@ -41,7 +41,9 @@ def is_owner(policy: Policy, kind: str, roles: Iterable[str], permissions: Itera
     return policy.owner.permission in set(permissions)
 
 
-def check_can_manage(policy: Policy, actor: AccessSnapshot | None, target: AccessSnapshot, doing: str) -> None:
+def check_can_manage(
+    policy: Policy, actor: AccessSnapshot | None, target: AccessSnapshot, doing: str
+) -> None:
     """The actor's roles manage every role the target holds (or, for per-permission
     policies, the target holds nothing the actor lacks)."""
     if actor is None:
@@ -88,10 +90,14 @@ def check_assignable(
     for name in sorted(roles):
         role = policy.roles.get(name)
         if role is None or (role.kinds and not role.kinds & kind_names):
-            choices = ", ".join(r.name for r in policy.roles.values() if not r.kinds or r.kinds & kind_names)
+            choices = ", ".join(
+                r.name for r in policy.roles.values() if not r.kinds or r.kinds & kind_names
+            )
             raise Invalid(f"Unknown role {name!r}; this organization has {choices}.", role=name)
         if not role.assignable:
-            raise RoleNotAssignable(f"Nobody can be given {role.label} by invitation or promotion.", role=name)
+            raise RoleNotAssignable(
+                f"Nobody can be given {role.label} by invitation or promotion.", role=name
+            )
     if actor is None:
         return
     assignable: set[str] = set()
@@ -99,7 +105,9 @@ def check_assignable(
         assignable |= policy.roles[name].assigns
     for name in sorted(roles):
         if name not in assignable and policy.membership is not MembershipMode.PERMISSIONS:
-            raise CannotManageMember(f"You cannot give the role {policy.roles[name].label}.", role=name)
+            raise CannotManageMember(
+                f"You cannot give the role {policy.roles[name].label}.", role=name
+            )
     check_grant_within(policy, actor, policy.mask_of(_role_permissions(policy, roles)))
 
 

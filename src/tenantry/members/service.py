@@ -20,13 +20,14 @@ from tenantry.authz.actors import actor_snapshot
 from tenantry.authz.service import Authorizer
 from tenantry.engine.evaluate import org_mask
 from tenantry.engine.snapshot import AccessSnapshot
-from tenantry.errors import Invalid, NotFound
+from tenantry.errors import Invalid, NotFound, PermissionDenied
 from tenantry.members import _rows, rules
 from tenantry.members.errors import (
     AlreadyMember,
     CannotChangeOwnRole,
     CannotRemoveSelf,
     LastOwner,
+    NotAMember,
     SeatLimit,
     UniqueRoleTaken,
 )
@@ -48,7 +49,9 @@ class MemberView:
     last_active_at: datetime | None
 
 
-def _target(session: Session, authz: Authorizer, org_id: str, user_id: str) -> tuple[Membership, AccessSnapshot, User]:
+def _target(
+    session: Session, authz: Authorizer, org_id: str, user_id: str
+) -> tuple[Membership, AccessSnapshot, User]:
     membership = session.scalar(
         select(Membership).where(Membership.org_id == org_id, Membership.user_id == user_id)
     )
@@ -59,7 +62,10 @@ def _target(session: Session, authz: Authorizer, org_id: str, user_id: str) -> t
 
 
 def _owners_after(
-    session: Session, policy: Policy, org_id: str, changes: dict[str, tuple[set[str], set[str]] | None]
+    session: Session,
+    policy: Policy,
+    org_id: str,
+    changes: dict[str, tuple[set[str], set[str]] | None],
 ) -> int:
     """How many owners the org would have if each user id in ``changes`` got the given
     (roles, permissions), or left (None)."""
@@ -79,12 +85,17 @@ def _owners_after(
 
 
 def _check_last_owner(
-    session: Session, policy: Policy, org_id: str, changes: dict[str, tuple[set[str], set[str]] | None]
+    session: Session,
+    policy: Policy,
+    org_id: str,
+    changes: dict[str, tuple[set[str], set[str]] | None],
 ) -> None:
     if _owners_after(session, policy, org_id, changes) == 0:
         owner_role = policy.owner_role_for(session.get_one(Organization, org_id).kind)
-        who = policy.roles[owner_role].label if owner_role else (
-            f"'{policy.permissions[policy.owner.permission or ''].label}' holder"
+        who = (
+            policy.roles[owner_role].label
+            if owner_role
+            else (f"'{policy.permissions[policy.owner.permission or ''].label}' holder")
         )
         raise LastOwner(f"The organization must keep at least one {who}.")
 
@@ -136,14 +147,21 @@ def add_member(
         session, policy, org_id=org_id, user_id=user_id, roles=roles, permissions=perms
     )
     record(
-        session, actor=actor, org_id=org_id, action="member.added", target_type="user",
-        target_id=user_id, target=user.email,
+        session,
+        actor=actor,
+        org_id=org_id,
+        action="member.added",
+        target_type="user",
+        target_id=user_id,
+        target=user.email,
         after={"roles": sorted(roles), "permissions": sorted(perms)},
     )
     return membership
 
 
-def _check_unique_free(session: Session, policy: Policy, org_id: str, roles: set[str], except_user: str | None = None) -> None:
+def _check_unique_free(
+    session: Session, policy: Policy, org_id: str, roles: set[str], except_user: str | None = None
+) -> None:
     for name in roles:
         if policy.roles[name].unique:
             holder = session.scalar(
@@ -152,7 +170,9 @@ def _check_unique_free(session: Session, policy: Policy, org_id: str, roles: set
                 .where(MemberRole.org_id == org_id, MemberRole.role == name)
             )
             if holder is not None and holder != except_user:
-                raise UniqueRoleTaken(f"There is exactly one {policy.roles[name].label} per organization.")
+                raise UniqueRoleTaken(
+                    f"There is exactly one {policy.roles[name].label} per organization."
+                )
 
 
 def change_roles(
@@ -174,20 +194,29 @@ def change_roles(
         raise CannotChangeOwnRole("You cannot change your own role.")
     rules.check_can_manage(policy, actor_snap, target_snap, "change the role of")
     new_roles = set(roles)
-    added = new_roles - target_snap.roles
-    # roles the member keeps need not be assignable (an owner keeps OWNER when given more)
-    rules.check_assignable(policy, actor_snap, added, target_snap.org.kinds)
     if policy.membership is MembershipMode.ONE_ROLE and len(new_roles) != 1:
         raise Invalid("Give exactly one organization role.")
+    if policy.membership is MembershipMode.MANY_ROLES and not new_roles:
+        raise Invalid("Give at least one organization role.")
+    added = new_roles - target_snap.roles
+    # roles the member keeps need not be assignable (an owner keeps OWNER when given more);
+    # the count rules apply to the new set above, not to what it adds (possibly nothing)
+    rules.check_assignable(policy, actor_snap, added, target_snap.org.kinds)
     _check_unique_free(session, policy, org_id, added, except_user=user_id)
     _check_last_owner(session, policy, org_id, {user_id: (new_roles, set(target_snap.direct))})
     if new_roles == target_snap.roles:
         return
     _rows.set_roles(session, policy, membership, new_roles)
     record(
-        session, actor=actor, org_id=org_id, action="member.roles_changed", target_type="user",
-        target_id=user_id, target=user.email,
-        before={"roles": sorted(target_snap.roles)}, after={"roles": sorted(new_roles)},
+        session,
+        actor=actor,
+        org_id=org_id,
+        action="member.roles_changed",
+        target_type="user",
+        target_id=user_id,
+        target=user.email,
+        before={"roles": sorted(target_snap.roles)},
+        after={"roles": sorted(new_roles)},
     )
 
 
@@ -217,9 +246,15 @@ def set_permissions(
         return
     _rows.set_permissions(session, membership, new)
     record(
-        session, actor=actor, org_id=org_id, action="member.permissions_changed",
-        target_type="user", target_id=user_id, target=user.email,
-        before={"permissions": sorted(old)}, after={"permissions": sorted(new)},
+        session,
+        actor=actor,
+        org_id=org_id,
+        action="member.permissions_changed",
+        target_type="user",
+        target_id=user_id,
+        target=user.email,
+        before={"permissions": sorted(old)},
+        after={"permissions": sorted(new)},
     )
 
 
@@ -252,13 +287,20 @@ def remove_members(
     _check_last_owner(session, policy, org_id, dict.fromkeys(user_ids))
     for membership, snap, user in targets:
         session.execute(
-            delete(CrossOrgRole).where(CrossOrgRole.org_id == org_id, CrossOrgRole.user_id == user.id)
+            delete(CrossOrgRole).where(
+                CrossOrgRole.org_id == org_id, CrossOrgRole.user_id == user.id
+            )
         )
         session.delete(membership)
         session.flush()
         record(
-            session, actor=actor, org_id=org_id, action="member.removed", target_type="user",
-            target_id=user.id, target=user.email,
+            session,
+            actor=actor,
+            org_id=org_id,
+            action="member.removed",
+            target_type="user",
+            target_id=user.id,
+            target=user.email,
             before={"roles": sorted(snap.roles), "permissions": sorted(snap.direct)},
         )
 
@@ -280,7 +322,15 @@ def transfer_ownership(
     the previous owner keeps theirs until someone changes them."""
     policy = authz.policy
     org = lock_org(session, org_id)
-    membership, target_snap, user = _target(session, authz, org_id, to_user_id)
+    if policy.membership is not MembershipMode.PERMISSIONS and not actor.is_operator:
+        actor_snapshot(session, authz, actor, org_id)  # strangers get 404 first
+        raise PermissionDenied(
+            "Ownership is transferred by the operator (support: tenantry org transfer-ownership)."
+        )
+    try:
+        membership, target_snap, user = _target(session, authz, org_id, to_user_id)
+    except NotFound:
+        raise NotAMember("The new owner must already be a member of the organization.") from None
     if policy.membership is MembershipMode.PERMISSIONS:
         actor_snap = actor_snapshot(session, authz, actor, org_id)
         rules.require(policy, actor_snap, policy.grant_permission, "Transferring ownership")
@@ -289,10 +339,6 @@ def transfer_ownership(
         _rows.set_permissions(session, membership, everything)
         after = {"permissions": sorted(everything)}
     else:
-        if not actor.is_operator:
-            raise Invalid(
-                "Ownership is transferred by the operator (tenantry org transfer-ownership)."
-            )
         owner_role = policy.owner_role_for(org.kind)
         if owner_role is None:
             raise Invalid(f"A {org.kind} organization has no owner role to transfer.")
@@ -301,7 +347,11 @@ def transfer_ownership(
         fallback = previous_owner_role or next(
             (r.name for r in policy.roles.values() if r.assignable and r.name != owner_role), None
         )
-        if fallback is None or fallback not in policy.roles or not policy.roles[fallback].assignable:
+        if (
+            fallback is None
+            or fallback not in policy.roles
+            or not policy.roles[fallback].assignable
+        ):
             raise Invalid(f"{fallback!r} cannot be given to the previous owner.")
         previous = session.scalars(
             select(Membership)
@@ -317,8 +367,14 @@ def transfer_ownership(
         _rows.set_roles(session, policy, membership, target_roles)
         after = {"roles": sorted(target_roles)}
     record(
-        session, actor=actor, org_id=org_id, action="org.ownership_transferred",
-        target_type="user", target_id=to_user_id, target=user.email, after=after,
+        session,
+        actor=actor,
+        org_id=org_id,
+        action="org.ownership_transferred",
+        target_type="user",
+        target_id=to_user_id,
+        target=user.email,
+        after=after,
     )
 
 
@@ -355,7 +411,9 @@ def list_members(
     perms: dict[str, list[str]] = {}
     if ids:
         for mid, name in session.execute(
-            select(MemberRole.membership_id, MemberRole.role).where(MemberRole.membership_id.in_(ids))
+            select(MemberRole.membership_id, MemberRole.role).where(
+                MemberRole.membership_id.in_(ids)
+            )
         ):
             roles.setdefault(mid, []).append(name)
         for mid, pid in session.execute(

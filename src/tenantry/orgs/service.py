@@ -31,7 +31,10 @@ def lock_org(session: Session, org_id: str) -> Organization:
     On SQLite, BEGIN IMMEDIATE already serialises writers.
     """
     org = session.scalar(
-        select(Organization).where(Organization.id == org_id).with_for_update().execution_options(populate_existing=True)
+        select(Organization)
+        .where(Organization.id == org_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if org is None:
         raise NotFound("No such organization.")
@@ -77,7 +80,9 @@ def create_org(
         if parent_access is not None:
             if parent.kind in spec.parents:
                 assert spec.create_permission is not None
-                rules.require(policy, parent_access, spec.create_permission, f"Creating a {kind} here")
+                rules.require(
+                    policy, parent_access, spec.create_permission, f"Creating a {kind} here"
+                )
         if parent.kind not in spec.parents:
             raise Invalid(f"A {kind} organization cannot be placed under a {parent.kind}.")
     elif spec.parents and not actor.is_operator:
@@ -102,8 +107,14 @@ def create_org(
         )
         after["owner"] = creator.email
     record(
-        session, actor=actor, org_id=org.id, action="org.created",
-        target_type="organization", target_id=org.id, target=name, after=after,
+        session,
+        actor=actor,
+        org_id=org.id,
+        action="org.created",
+        target_type="organization",
+        target_id=org.id,
+        target=name,
+        after=after,
     )
     return org
 
@@ -127,7 +138,12 @@ def orgs_of_user(session: Session, user_id: str) -> list[Organization]:
 
 
 def member_count(session: Session, org_id: str) -> int:
-    return session.scalar(select(func.count()).select_from(Membership).where(Membership.org_id == org_id)) or 0
+    return (
+        session.scalar(
+            select(func.count()).select_from(Membership).where(Membership.org_id == org_id)
+        )
+        or 0
+    )
 
 
 def update_org(
@@ -163,8 +179,15 @@ def update_org(
         org.seat_cap = seat_cap
     if after:
         record(
-            session, actor=actor, org_id=org_id, action="org.updated",
-            target_type="organization", target_id=org_id, target=org.name, before=before, after=after,
+            session,
+            actor=actor,
+            org_id=org_id,
+            action="org.updated",
+            target_type="organization",
+            target_id=org_id,
+            target=org.name,
+            before=before,
+            after=after,
         )
     return org
 
@@ -175,8 +198,14 @@ def delete_org(session: Session, *, actor: Actor, org_id: str) -> None:
     if session.scalar(select(Organization.id).where(Organization.parent_id == org_id).limit(1)):
         raise OrgHasChildren("Delete or move this organization's child organizations first.")
     record(
-        session, actor=actor, org_id=org_id, action="org.deleted",
-        target_type="organization", target_id=org_id, target=org.name, before={"name": org.name},
+        session,
+        actor=actor,
+        org_id=org_id,
+        action="org.deleted",
+        target_type="organization",
+        target_id=org_id,
+        target=org.name,
+        before={"name": org.name},
     )
     session.execute(delete(CrossOrgRole).where(CrossOrgRole.org_id == org_id))
     session.delete(org)

@@ -28,8 +28,9 @@ class ResourceNameTaken(Conflict):
     code = "RESOURCE_NAME_TAKEN"
 
 
-class NotAnOrgMember(Invalid):
-    """Only existing organization members can be given access to a resource (Dystr)."""
+class NotAnOrgMember(NotFound):
+    """Only existing organization members can be given access to a resource (Dystr); to
+    anyone else the person looks absent (404), whoever they are."""
 
     code = "NOT_AN_ORG_MEMBER"
 
@@ -75,7 +76,9 @@ def create_resource(
     rules.require(policy, actor_snap, spec.create_permission, f"Creating a {spec.label}")
     visibility = visibility or spec.default_visibility
     if visibility not in spec.visibilities:
-        raise Invalid(f"A {spec.label} can be {' or '.join(spec.visibilities)}, not {visibility!r}.")
+        raise Invalid(
+            f"A {spec.label} can be {' or '.join(spec.visibilities)}, not {visibility!r}."
+        )
     resource = Resource(org_id=org_id, type=rtype, name=_name(name), visibility=visibility)
     session.add(resource)
     try:
@@ -83,8 +86,14 @@ def create_resource(
     except IntegrityError:
         raise ResourceNameTaken(f"A {spec.label} named {resource.name!r} already exists.") from None
     record(
-        session, actor=actor, org_id=org_id, action="resource.created", target_type=rtype,
-        target_id=resource.id, target=resource.name, after={"visibility": visibility},
+        session,
+        actor=actor,
+        org_id=org_id,
+        action="resource.created",
+        target_type=rtype,
+        target_id=resource.id,
+        target=resource.name,
+        after={"visibility": visibility},
     )
     return resource
 
@@ -111,7 +120,9 @@ def update_resource(
         resource.name = after["name"]
     if visibility is not None:
         if visibility not in spec.visibilities:
-            raise Invalid(f"A {spec.label} can be {' or '.join(spec.visibilities)}, not {visibility!r}.")
+            raise Invalid(
+                f"A {spec.label} can be {' or '.join(spec.visibilities)}, not {visibility!r}."
+            )
         before["visibility"], after["visibility"] = resource.visibility, visibility
         resource.visibility = visibility
     try:
@@ -120,8 +131,15 @@ def update_resource(
         raise ResourceNameTaken(f"A {spec.label} named {name!r} already exists.") from None
     if after:
         record(
-            session, actor=actor, org_id=org_id, action="resource.updated", target_type=resource.type,
-            target_id=resource.id, target=resource.name, before=before, after=after,
+            session,
+            actor=actor,
+            org_id=org_id,
+            action="resource.updated",
+            target_type=resource.type,
+            target_id=resource.id,
+            target=resource.name,
+            before=before,
+            after=after,
         )
     return resource
 
@@ -136,8 +154,14 @@ def delete_resource(
     spec = _type(policy, resource.type)
     rules.require(policy, actor_snap, spec.manage_permission, f"Deleting a {spec.label}")
     record(
-        session, actor=actor, org_id=org_id, action="resource.deleted", target_type=resource.type,
-        target_id=resource.id, target=resource.name, before={"name": resource.name},
+        session,
+        actor=actor,
+        org_id=org_id,
+        action="resource.deleted",
+        target_type=resource.type,
+        target_id=resource.id,
+        target=resource.name,
+        before={"name": resource.name},
     )
     session.delete(resource)
     session.flush()
@@ -178,7 +202,9 @@ def set_member_access(
     )
     user = session.get(User, user_id)
     if membership is None or user is None:
-        raise NotAnOrgMember("Only members of the organization can be given access to its resources.")
+        raise NotAnOrgMember(
+            "Only members of the organization can be given access to its resources."
+        )
     target_snap = authz.snapshot(user_id, org_id, session)
     if actor.user_id != user_id:
         rules.check_can_manage(policy, actor_snap, target_snap, "change the access of")
@@ -189,7 +215,9 @@ def set_member_access(
         node = resource_node(resource)
         before = policy.ids_of(resource_mask(policy, target_snap, node))
         if change.role is not None and change.role not in spec.roles:
-            raise Invalid(f"Unknown {spec.label} role {change.role!r}; roles are {', '.join(spec.roles)}.")
+            raise Invalid(
+                f"Unknown {spec.label} role {change.role!r}; roles are {', '.join(spec.roles)}."
+            )
         if change.role is not None and actor_snap is not None:
             # you can only give on a resource what you hold on it yourself
             held = resource_mask(policy, actor_snap, node)
@@ -197,18 +225,26 @@ def set_member_access(
             if missing:
                 raise GrantExceedsOwnPermissions(
                     f"You can only give on this {spec.label} what you hold on it; you lack "
-                    + ", ".join(sorted(policy.permissions[p].label for p in missing)) + ".",
+                    + ", ".join(sorted(policy.permissions[p].label for p in missing))
+                    + ".",
                     permissions=sorted(missing),
                 )
         _apply(session, policy, spec, membership, resource, change.role, target_snap.roles)
         session.flush()
         target_snap = authz.snapshot(user_id, org_id, session)
         record(
-            session, actor=actor, org_id=org_id, action="resource.access_changed",
-            target_type=resource.type, target_id=resource.id,
+            session,
+            actor=actor,
+            org_id=org_id,
+            action="resource.access_changed",
+            target_type=resource.type,
+            target_id=resource.id,
             target=f"{user.email} on {resource.name}",
             before={"permissions": sorted(before)},
-            after={"role": change.role, "permissions": sorted(policy.ids_of(resource_mask(policy, target_snap, node)))},
+            after={
+                "role": change.role,
+                "permissions": sorted(policy.ids_of(resource_mask(policy, target_snap, node))),
+            },
         )
 
 
@@ -230,15 +266,29 @@ def _apply(
         and org_roles & rule.org_roles
         and (rule.visibility is None or rule.visibility == resource.visibility)
     }
-    excl = (ResourceExclusion.membership_id == membership.id, ResourceExclusion.resource_id == resource.id)
+    excl = (
+        ResourceExclusion.membership_id == membership.id,
+        ResourceExclusion.resource_id == resource.id,
+    )
     if role is None:
         for name in derived:
-            if session.scalar(select(ResourceExclusion.id).where(*excl, ResourceExclusion.role == name)) is None:
-                session.add(ResourceExclusion(membership_id=membership.id, resource_id=resource.id, role=name))
+            if (
+                session.scalar(
+                    select(ResourceExclusion.id).where(*excl, ResourceExclusion.role == name)
+                )
+                is None
+            ):
+                session.add(
+                    ResourceExclusion(
+                        membership_id=membership.id, resource_id=resource.id, role=name
+                    )
+                )
         return
     session.execute(delete(ResourceExclusion).where(*excl))
     # a role the rules already derive needs no row; any other, or a different one, does
     if role not in derived:
         session.add(ResourceGrant(membership_id=membership.id, resource_id=resource.id, role=role))
     for name in derived - {role}:
-        session.add(ResourceExclusion(membership_id=membership.id, resource_id=resource.id, role=name))
+        session.add(
+            ResourceExclusion(membership_id=membership.id, resource_id=resource.id, role=name)
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -40,6 +42,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+def new_sortable_id() -> str:
+    """32 hex digits that sort by creation: nanoseconds, then randomness (for append-only
+    rows paged newest-first by id)."""
+    return f"{time.time_ns():016x}{secrets.token_hex(8)}"
 
 
 class Base(DeclarativeBase):

@@ -26,7 +26,9 @@ def set_session_cookie(request: Request, response: Response, token: str) -> None
     )
 
 
-def signed_out(signed: sessions.Signed, org: schemas.MembershipSummary | None = None) -> schemas.SignedInOut:
+def signed_out(
+    signed: sessions.Signed, org: schemas.MembershipSummary | None = None
+) -> schemas.SignedInOut:
     return schemas.SignedInOut(
         user=schemas.UserOut.model_validate(signed.user),
         token=signed.token,
@@ -44,18 +46,27 @@ def sign_up(
     user = create_user(s, email=body.email, name=body.name, password=body.password)
     ip = client_ip(request)
     org = create_org(
-        s, t.authz, actor=Actor(user.id, user.email, ip), creator=user,
+        s,
+        t.authz,
+        actor=Actor(user.id, user.email, ip),
+        creator=user,
         name=body.organization_name or f"{user.name}'s organization",
     )
     signed = sessions.start_session(s, user, ip=ip)
     set_session_cookie(request, response, signed.token)
-    return signed_out(signed, schemas.MembershipSummary(org_id=org.id, name=org.name, kind=org.kind))
+    return signed_out(
+        signed, schemas.MembershipSummary(org_id=org.id, name=org.name, kind=org.kind)
+    )
 
 
 @router.post("/auth/signin", summary="Sign in with email and password")
-def sign_in(body: schemas.SignInIn, request: Request, response: Response, s: Tx) -> schemas.SignedInOut:
+def sign_in(
+    body: schemas.SignInIn, request: Request, response: Response, s: Tx
+) -> schemas.SignedInOut:
     """Failed attempts are throttled per account and per client address (429, Retry-After)."""
-    signed = request.app.state.sign_in(s, email=body.email, password=body.password, ip=client_ip(request))
+    signed = request.app.state.sign_in(
+        s, email=body.email, password=body.password, ip=client_ip(request)
+    )
     set_session_cookie(request, response, signed.token)
     return signed_out(signed)
 
@@ -80,5 +91,7 @@ def me(user: CurrentUser, s: Tx) -> schemas.MeOut:
     orgs = orgs_of_user(s, user.id)
     return schemas.MeOut(
         user=schemas.UserOut.model_validate(user),
-        organizations=[schemas.MembershipSummary(org_id=o.id, name=o.name, kind=o.kind) for o in orgs],
+        organizations=[
+            schemas.MembershipSummary(org_id=o.id, name=o.name, kind=o.kind) for o in orgs
+        ],
     )

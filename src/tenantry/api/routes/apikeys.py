@@ -19,8 +19,13 @@ def create_key(body: schemas.KeyIn, ctx: OrgAccess, t: App, s: Tx) -> schemas.Ke
     """The key belongs to the organization: it keeps working after its creator leaves. It
     acts with the roles / permissions given here, which cannot exceed the creator's."""
     key, token = apikeys.create_key(
-        s, t.authz, actor=ctx.principal.actor, org_id=ctx.org_id, name=body.name,
-        roles=body.roles, permissions=body.permissions,
+        s,
+        t.authz,
+        actor=ctx.principal.actor,
+        org_id=ctx.org_id,
+        name=body.name,
+        roles=body.roles,
+        permissions=body.permissions,
     )
     return schemas.KeyCreatedOut(**schemas.KeyOut.model_validate(key).model_dump(), token=token)
 

@@ -11,7 +11,9 @@ from tenantry.core import Tenantry
 router = APIRouter(prefix="/v1", tags=["checks"])
 
 
-def _check(t: Tenantry, principal: Principal, body: schemas.CheckIn, visible: set[str]) -> schemas.CheckOut:
+def _check(
+    t: Tenantry, principal: Principal, body: schemas.CheckIn, visible: set[str]
+) -> schemas.CheckOut:
     if body.org_id not in visible:
         org_context(t, principal, body.org_id)  # 404 unless the caller can see the org
         visible.add(body.org_id)

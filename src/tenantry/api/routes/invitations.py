@@ -35,7 +35,9 @@ def invitation_out(s: Session, t: Tenantry, inv: Invitation) -> schemas.Invitati
         email=inv.email,
         roles=list(inv.roles),
         permissions=list(inv.permissions),
-        resource_grants=[{"resource_id": g["resource_id"], "role": g["role"]} for g in inv.resource_grants],
+        resource_grants=[
+            {"resource_id": g["resource_id"], "role": g["role"]} for g in inv.resource_grants
+        ],
         invited_by=inviter.email if inviter else None,
         sent_at=inv.sent_at,
         expires_at=inv.expires_at,
@@ -52,9 +54,17 @@ def invite(body: schemas.InviteIn, ctx: OrgAccess, t: App, response: Response) -
     Mail is attempted at once: if it fails, the result carries the link to pass on."""
     with t.db.transaction() as s:
         results = invitations.invite(
-            s, t.authz, t.invites, actor=ctx.principal.actor, org_id=ctx.org_id, emails=body.emails,
-            roles=body.roles, permissions=body.permissions,
-            resource_grants=[invitations.ResourceGrantSpec(g.resource_id, g.role) for g in body.resource_grants],
+            s,
+            t.authz,
+            t.invites,
+            actor=ctx.principal.actor,
+            org_id=ctx.org_id,
+            emails=body.emails,
+            roles=body.roles,
+            permissions=body.permissions,
+            resource_grants=[
+                invitations.ResourceGrantSpec(g.resource_id, g.role) for g in body.resource_grants
+            ],
         )
     if all(r.error is not None for r in results):
         raise results[0].error  # type: ignore[misc]
@@ -65,7 +75,9 @@ def invite(body: schemas.InviteIn, ctx: OrgAccess, t: App, response: Response) -
             inv = s.get(Invitation, r.invitation.id) if r.invitation else None
             out.append(
                 schemas.AddressResultOut(
-                    email=r.email, status=r.status, message=r.message,
+                    email=r.email,
+                    status=r.status,
+                    message=r.message,
                     invitation=invitation_out(s, t, inv) if inv else None,
                 )
             )
@@ -77,10 +89,14 @@ def list_pending(ctx: Inviter, t: App, s: Tx) -> list[schemas.InvitationOut]:
     return [invitation_out(s, t, inv) for inv in invitations.pending(s, ctx.org_id)]
 
 
-@router.delete("/v1/orgs/{org_id}/invitations/{invitation_id}", status_code=204, summary="Cancel an invitation")
+@router.delete(
+    "/v1/orgs/{org_id}/invitations/{invitation_id}", status_code=204, summary="Cancel an invitation"
+)
 def cancel(invitation_id: str, ctx: OrgAccess, t: App, s: Tx) -> None:
     """The link stops working at once and the seat is free again."""
-    invitations.cancel(s, t.authz, actor=ctx.principal.actor, org_id=ctx.org_id, invitation_id=invitation_id)
+    invitations.cancel(
+        s, t.authz, actor=ctx.principal.actor, org_id=ctx.org_id, invitation_id=invitation_id
+    )
 
 
 @router.post("/v1/orgs/{org_id}/invitations/{invitation_id}/resend", summary="Send a new link")
@@ -88,7 +104,12 @@ def resend(invitation_id: str, ctx: OrgAccess, t: App) -> schemas.InvitationOut:
     """A new token and a fresh 7-day expiry; the old link dies."""
     with t.db.transaction() as s:
         inv, message_id = invitations.resend(
-            s, t.authz, t.invites, actor=ctx.principal.actor, org_id=ctx.org_id, invitation_id=invitation_id
+            s,
+            t.authz,
+            t.invites,
+            actor=ctx.principal.actor,
+            org_id=ctx.org_id,
+            invitation_id=invitation_id,
         )
     t.deliver_mail(only=[message_id])
     with t.db.reading() as s:
@@ -99,7 +120,9 @@ def _by_token(request: Request, s: Session, token: str, *, lock: bool = False) -
     ip = client_ip(request) or "-"
     wait = _guesses.retry_after(ip)
     if wait is not None:
-        raise TooManyAttempts(f"Too many invalid invitation links; try again in {wait} seconds.", retry_after=wait)
+        raise TooManyAttempts(
+            f"Too many invalid invitation links; try again in {wait} seconds.", retry_after=wait
+        )
     try:
         return invitations.find_by_token(s, token, lock=lock)
     except invitations.InvitationNotFound:
@@ -123,16 +146,27 @@ def preview(token: TokenPath, request: Request, s: Tx) -> schemas.InvitationPrev
 
 
 @router.post("/v1/invitations/{token}/accept", summary="Accept as the signed-in user")
-def accept(token: TokenPath, request: Request, user: CurrentUser, t: App, s: Tx) -> schemas.AcceptedOut:
+def accept(
+    token: TokenPath, request: Request, user: CurrentUser, t: App, s: Tx
+) -> schemas.AcceptedOut:
     """One click for an account with the invited email; "wrong account" for any other."""
     _by_token(request, s, token)
     inv = invitations.accept(s, t.authz, token=token, user=s.merge(user), ip=client_ip(request))
-    return schemas.AcceptedOut(org_id=inv.org_id, roles=list(inv.roles), permissions=list(inv.permissions))
+    return schemas.AcceptedOut(
+        org_id=inv.org_id, roles=list(inv.roles), permissions=list(inv.permissions)
+    )
 
 
-@router.post("/v1/invitations/{token}/signup", status_code=201, summary="New here: sign up and join")
+@router.post(
+    "/v1/invitations/{token}/signup", status_code=201, summary="New here: sign up and join"
+)
 def sign_up_and_accept(
-    token: TokenPath, body: schemas.InviteSignUpIn, request: Request, response: Response, t: App, s: Tx
+    token: TokenPath,
+    body: schemas.InviteSignUpIn,
+    request: Request,
+    response: Response,
+    t: App,
+    s: Tx,
 ) -> schemas.SignedInOut:
     """The account is created with the invited email (it cannot be changed here), then joins
     the organization with the invited roles and is signed in."""
@@ -143,4 +177,6 @@ def sign_up_and_accept(
     signed = sessions.start_session(s, user, ip=client_ip(request))
     set_session_cookie(request, response, signed.token)
     org = get_org(s, inv.org_id)
-    return signed_out(signed, schemas.MembershipSummary(org_id=org.id, name=org.name, kind=org.kind))
+    return signed_out(
+        signed, schemas.MembershipSummary(org_id=org.id, name=org.name, kind=org.kind)
+    )

@@ -21,7 +21,9 @@ from tenantry.policy.model import Policy
 router = APIRouter(prefix="/v1/orgs", tags=["organizations"])
 
 
-def org_out(s: Session, policy: Policy, org: Organization, ctx_roles: frozenset[str], mask: int) -> schemas.OrgOut:
+def org_out(
+    s: Session, policy: Policy, org: Organization, ctx_roles: frozenset[str], mask: int
+) -> schemas.OrgOut:
     return schemas.OrgOut(
         id=org.id,
         name=org.name,
@@ -46,7 +48,12 @@ def create(body: schemas.OrgIn, principal: CurrentPrincipal, t: App, s: Tx) -> s
     user_id = principal.user_id
     creator = s.merge(principal.user) if principal.user else None
     org = orgs.create_org(
-        s, t.authz, actor=principal.actor, creator=creator, name=body.name, kind=body.kind,
+        s,
+        t.authz,
+        actor=principal.actor,
+        creator=creator,
+        name=body.name,
+        kind=body.kind,
         parent_id=body.parent_id,
     )
     snap = t.authz.snapshot(user_id, org.id, s)
@@ -82,10 +89,16 @@ def update(body: schemas.OrgUpdateIn, ctx: OrgAccess, t: App, s: Tx) -> schemas.
     for permission in needs:
         if not ctx.holds(t, permission):
             label = policy.permissions[permission].label
-            raise PermissionDenied(f"This change needs the '{label}' permission.", permission=permission)
+            raise PermissionDenied(
+                f"This change needs the '{label}' permission.", permission=permission
+            )
     org = orgs.update_org(
-        s, actor=ctx.principal.actor, org_id=ctx.org_id, name=body.name,
-        settings=body.settings, profile=body.profile,
+        s,
+        actor=ctx.principal.actor,
+        org_id=ctx.org_id,
+        name=body.name,
+        settings=body.settings,
+        profile=body.profile,
     )
     return org_out(s, policy, org, ctx.snapshot.roles, ctx.mask)
 
@@ -98,7 +111,9 @@ def delete(ctx: Deleter, s: Tx) -> None:
     orgs.delete_org(s, actor=ctx.principal.actor, org_id=ctx.org_id)
 
 
-@router.post("/{org_id}/transfer-ownership", summary="Hand over ownership (per-permission policies)")
+@router.post(
+    "/{org_id}/transfer-ownership", summary="Hand over ownership (per-permission policies)"
+)
 def transfer(body: schemas.TransferIn, ctx: OrgAccess, t: App, s: Tx) -> schemas.OrgOut:
     """Distancer: "grant the target member all permissions including Manage Organization".
     Role policies transfer through the operator (``tenantry org transfer-ownership``)."""

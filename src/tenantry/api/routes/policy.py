@@ -13,9 +13,15 @@ router = APIRouter(prefix="/v1", tags=["policy"])
 
 def _role(role: Role) -> schemas.RoleOut:
     return schemas.RoleOut(
-        name=role.name, scope=role.scope, label=role.label, description=role.description,
-        permissions=sorted(role.permissions), manages=sorted(role.manages), unique=role.unique,
-        assignable=role.assignable, kinds=sorted(role.kinds),
+        name=role.name,
+        scope=role.scope,
+        label=role.label,
+        description=role.description,
+        permissions=sorted(role.permissions),
+        manages=sorted(role.manages),
+        unique=role.unique,
+        assignable=role.assignable,
+        kinds=sorted(role.kinds),
     )
 
 
@@ -27,7 +33,13 @@ def read_policy(principal: CurrentPrincipal, t: App) -> schemas.PolicyOut:
         title=p.title,
         membership=p.membership.value,
         permissions=[
-            schemas.PermissionOut(id=x.id, scope=x.scope, category=x.category, label=x.label, description=x.description)
+            schemas.PermissionOut(
+                id=x.id,
+                scope=x.scope,
+                category=x.category,
+                label=x.label,
+                description=x.description,
+            )
             for x in p.permissions.values()
         ],
         roles=[_role(r) for r in p.roles.values()],

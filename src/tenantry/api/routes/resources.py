@@ -24,13 +24,20 @@ router = APIRouter(prefix="/v1/orgs/{org_id}", tags=["resources"])
 def create_resource(body: schemas.ResourceIn, ctx: OrgAccess, t: App, s: Tx) -> schemas.ResourceOut:
     """Creating a Business Project makes a Distancer organization a provider as well."""
     res = resources.create_resource(
-        s, t.authz, actor=ctx.principal.actor, org_id=ctx.org_id, rtype=body.type,
-        name=body.name, visibility=body.visibility,
+        s,
+        t.authz,
+        actor=ctx.principal.actor,
+        org_id=ctx.org_id,
+        rtype=body.type,
+        name=body.name,
+        visibility=body.visibility,
     )
     return schemas.ResourceOut.model_validate(res)
 
 
-@router.get("/resources", summary="Resources I can reach (or every one, with the manage permission)")
+@router.get(
+    "/resources", summary="Resources I can reach (or every one, with the manage permission)"
+)
 def list_resources(
     ctx: OrgAccess,
     t: App,
@@ -74,8 +81,13 @@ def update_resource(
 ) -> schemas.ResourceOut:
     _visible_resource(resource_id, ctx, t, s)
     res = resources.update_resource(
-        s, t.authz, actor=ctx.principal.actor, org_id=ctx.org_id, resource_id=resource_id,
-        name=body.name, visibility=body.visibility,
+        s,
+        t.authz,
+        actor=ctx.principal.actor,
+        org_id=ctx.org_id,
+        resource_id=resource_id,
+        name=body.name,
+        visibility=body.visibility,
     )
     return schemas.ResourceOut.model_validate(res)
 
@@ -83,7 +95,9 @@ def update_resource(
 @router.delete("/resources/{resource_id}", status_code=204, summary="Delete a resource")
 def delete_resource(resource_id: str, ctx: OrgAccess, t: App, s: Tx) -> None:
     _visible_resource(resource_id, ctx, t, s)
-    resources.delete_resource(s, t.authz, actor=ctx.principal.actor, org_id=ctx.org_id, resource_id=resource_id)
+    resources.delete_resource(
+        s, t.authz, actor=ctx.principal.actor, org_id=ctx.org_id, resource_id=resource_id
+    )
 
 
 @router.get("/members/{user_id}/access", summary="A member's effective access to every resource")
@@ -101,7 +115,9 @@ def member_access(user_id: str, ctx: OrgAccess, t: App, s: Tx) -> list[schemas.R
             mask |= src.mask
         out.append(
             schemas.ResourceAccessOut(
-                resource_id=res.id, resource_type=res.type, resource_name=res.name,
+                resource_id=res.id,
+                resource_type=res.type,
+                resource_name=res.name,
                 permissions=sorted(t.policy.ids_of(mask)),
                 explanation=[src.reason for src in sources if src.mask],
             )
@@ -116,7 +132,11 @@ def set_member_access(
     """Give a role per resource, or ``null`` to remove access: a derived row (owners are Admin
     on every checkout) removed this way stays removed until someone adds it back."""
     resources.set_member_access(
-        s, t.authz, actor=ctx.principal.actor, org_id=ctx.org_id, user_id=user_id,
+        s,
+        t.authz,
+        actor=ctx.principal.actor,
+        org_id=ctx.org_id,
+        user_id=user_id,
         changes=[resources.AccessChange(c.resource_id, c.role) for c in body.changes],
     )
     return member_access(user_id, ctx, t, s)
