@@ -9,10 +9,19 @@ source scripts/_pg.sh
 
 PYTEST=(.venv/bin/python -m pytest -W error)
 pg_start   # first, so a missing PostgreSQL shows up before the long runs
+# the browser journeys (tests/e2e) drive Debian's Chromium; install it like PostgreSQL
+if [[ ! -x /usr/bin/chromium ]]; then
+    echo "Chromium not found: installing it" >&2
+    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+fi
 
 status=0
 echo "== SQLite =="
 env -u TENANTRY_TEST_DATABASE_URL "${PYTEST[@]}" "$@" || status=1
+if [[ $# -eq 0 ]]; then   # the full run also fuzzes the API (a selection with -k does not)
+    echo "== schemathesis (OpenAPI schema, all checks, 45 s) =="
+    .venv/bin/python scripts/fuzz_api.py --max-time 45 || status=1
+fi
 echo "== PostgreSQL =="
 TENANTRY_TEST_DATABASE_URL=$PG_URL "${PYTEST[@]}" "$@" || status=1
 exit "$status"
