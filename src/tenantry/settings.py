@@ -33,7 +33,7 @@ class Settings:
         host = env.get("TENANTRY_HOST", "127.0.0.1")
         port = int(env.get("TENANTRY_PORT", "8000"))
         return cls(
-            database_url=env.get("TENANTRY_DATABASE_URL", "sqlite:///./tenantry.db"),
+            database_url=env.get("TENANTRY_DATABASE_URL", "sqlite:///./var/tenantry.db"),
             # Distribu's OWNER/ADMIN/MEMBER team is the model most platforms start from, and its
             # page states the most rules (one owner, removal limits, invites, keys, webhooks).
             policy=env.get("TENANTRY_POLICY", "distribu"),

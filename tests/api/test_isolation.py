@@ -95,6 +95,7 @@ def _setup(api: Api) -> tuple[dict[str, Any], dict[str, str], list[Any]]:
     b_invite = b_owner.client.send(
         calls.invite(b_owner.org_id, [f"x-{CANARY}@example.com"], roles=["member"])
     )
+    b_grant = _cross_grant(api, b_owner)
     a_key = a_owner.client.send(calls.create_api_key(a_owner.org_id, "A key", roles=["admin"]))
     member_session = api.anonymous.send(
         calls.sign_in("member-a@example.com", "correct horse battery staple")
@@ -107,6 +108,7 @@ def _setup(api: Api) -> tuple[dict[str, Any], dict[str, str], list[Any]]:
         "key_id": b_key.id,
         "resource_id": b_checkout.id,
         "invitation_id": b_invite.results[0].invitation.id,
+        "grant_id": b_grant,
         "parent_id": b_owner.org_id,
         "permission": "org.view",
     }
@@ -116,6 +118,18 @@ def _setup(api: Api) -> tuple[dict[str, Any], dict[str, str], list[Any]]:
         api.anonymous.as_token(a_key.token),
     ]
     return api.http.app.openapi(), ids, principals
+
+
+def _cross_grant(api: Api, b_owner: Any) -> str:
+    """A cross-organization grant row on B (verkkokurssikassa has no cross-org role, so the
+    row is written directly; the routes must hide it all the same)."""
+    from tenantry.members.models import CrossOrgRole
+
+    with api.t.db.transaction() as s:
+        row = CrossOrgRole(org_id=b_owner.org_id, user_id=b_owner.id, role="member")
+        s.add(row)
+        s.flush()
+        return row.id
 
 
 def _org(api: Api, org_id: str) -> Any:

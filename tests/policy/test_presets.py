@@ -658,11 +658,12 @@ def test_marketplace_customer_is_not_exposed_to_invoices() -> None:
 
 
 MARKETPLACE_INHERIT = [
-    # (from kind, from roles, to kind, permissions, depth)
+    # (from kind, from roles, to kind, roles held on the child, permissions, depth)
     (
         "seller",
         {"seller_admin", "account_manager", "subscription_manager"},
         "customer",
+        set(),
         {
             "org.view",
             "customer.subscriptions.view",
@@ -675,13 +676,15 @@ MARKETPLACE_INHERIT = [
         "seller",
         {"seller_admin", "account_manager"},
         "customer",
-        {"org.members.invite", "org.members.roles.grant", "customer.invoices.view"},
+        {"customer_admin"},
+        {"customer.invoices.view"},
         1,
     ),
     (
         "distributor",
         {"super_admin", "distributor_admin"},
         "seller",
+        set(),
         {
             "org.view",
             "seller.products.view",
@@ -695,6 +698,7 @@ MARKETPLACE_INHERIT = [
         "distributor",
         {"distributor_readonly"},
         "seller",
+        set(),
         {"org.view", "seller.products.view", "seller.subscriptions.view"},
         1,
     ),
@@ -702,6 +706,7 @@ MARKETPLACE_INHERIT = [
         "distributor",
         {"super_admin", "distributor_admin", "distributor_readonly"},
         "customer",
+        set(),
         {"org.view", "customer.subscriptions.view"},
         2,
     ),
@@ -710,7 +715,7 @@ MARKETPLACE_INHERIT = [
 
 def test_marketplace_parent_roles_reach_child_organizations() -> None:
     actual = [
-        (r.from_kind, set(r.from_roles), r.to_kind, set(r.permissions), r.depth)
+        (r.from_kind, set(r.from_roles), r.to_kind, set(r.roles), set(r.permissions), r.depth)
         for r in load_preset("marketplace").inherit
     ]
     assert actual == MARKETPLACE_INHERIT

@@ -17,6 +17,7 @@ from tenantry.api.routes import (
     apikeys,
     audit,
     checks,
+    cross_roles,
     invitations,
     members,
     orgs,
@@ -56,7 +57,18 @@ def create_app(tenantry: Tenantry | None = None, settings: Settings | None = Non
     errors.install(app)
     openapi.install(app, t.policy)
     documented = {code: errors.error_schema() for code in (400, 401, 403, 404, 409, 410, 422, 429)}
-    for module in (accounts, orgs, members, invitations, checks, apikeys, resources, audit, policy):
+    for module in (
+        accounts,
+        orgs,
+        members,
+        invitations,
+        checks,
+        apikeys,
+        resources,
+        cross_roles,
+        audit,
+        policy,
+    ):
         app.include_router(module.router, responses=documented)
     web.install(app)  # the dashboard: HTML pages and /static
 

@@ -130,6 +130,7 @@ def current_principal(request: Request, t: App) -> Principal:
             sent = request.headers.get(CSRF_HEADER, "")
             if not matches_plain(sent, row.csrf_token):
                 raise CsrfFailed("Missing or wrong CSRF token for a cookie-authenticated change.")
+        s.flush()  # keep "last seen" / "last active" before detaching the rows
         s.expunge_all()
     return Principal(user, None, row, ip)
 

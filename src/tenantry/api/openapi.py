@@ -96,10 +96,14 @@ def _specialise(schema: dict[str, Any], policy: Policy) -> dict[str, Any]:
         "permission": org_perms,  # "who can do P here" is asked of the organization
         "type": list(policy.resource_types),
     }
-    for item in schema.get("paths", {}).values():
+    for path, item in schema.get("paths", {}).items():
         for operation in item.values():
             for param in operation.get("parameters", []):
                 values = query_enums.get(param.get("name", ""))
+                if param.get("name") == "permission" and (
+                    "/lookup/" in path or "/subjects" in path
+                ):
+                    values = resource_perms  # asked of resources
                 if param.get("in") == "query" and values is not None:
                     param["schema"] = {"anyOf": [_enum(values), {"type": "null"}]}
     return schema

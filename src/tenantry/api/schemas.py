@@ -347,3 +347,25 @@ class AcceptedOut(Out):
 class InviteSignUpIn(In):
     name: Name
     password: NewPassword
+
+
+# -- cross-organization roles and lookups ------------------------------------------------
+
+
+class CrossRoleIn(In):
+    email: Email
+    role: Ident
+
+
+class CrossRoleOut(Out):
+    id: str
+    user_id: str
+    email: str
+    role: str
+    granted_by: str | None
+    created_at: datetime
+
+
+class SubjectOut(Out):
+    user_id: str
+    email: str

@@ -308,3 +308,42 @@ def accept_invitation(token: str) -> Call[schemas.AcceptedOut]:
 def sign_up_with_invitation(token: str, name: str, password: str) -> Call[schemas.SignedInOut]:
     body = _body(schemas.InviteSignUpIn(name=name, password=password))
     return Call("POST", f"/v1/invitations/{token}/signup", schemas.SignedInOut, body)
+
+
+# -- cross-organization roles and lookups -------------------------------------------------------
+
+
+def grant_cross_role(org_id: str, email: str, role: str) -> Call[schemas.CrossRoleOut]:
+    return Call(
+        "POST",
+        f"/v1/orgs/{org_id}/cross-roles",
+        schemas.CrossRoleOut,
+        {"email": email, "role": role},
+    )
+
+
+def list_cross_roles(org_id: str) -> Call[list[schemas.CrossRoleOut]]:
+    return Call("GET", f"/v1/orgs/{org_id}/cross-roles", list[schemas.CrossRoleOut])
+
+
+def revoke_cross_role(org_id: str, grant_id: str) -> Call[None]:
+    return Call("DELETE", f"/v1/orgs/{org_id}/cross-roles/{grant_id}", None)
+
+
+def lookup_resources(org_id: str, user_id: str, permission: str) -> Call[list[schemas.ResourceOut]]:
+    params = {"user_id": user_id, "permission": permission}
+    return Call(
+        "GET", f"/v1/orgs/{org_id}/lookup/resources", list[schemas.ResourceOut], params=params
+    )
+
+
+def lookup_subjects(
+    org_id: str, resource_id: str, permission: str
+) -> Call[list[schemas.SubjectOut]]:
+    params = {"permission": permission}
+    return Call(
+        "GET",
+        f"/v1/orgs/{org_id}/resources/{resource_id}/subjects",
+        list[schemas.SubjectOut],
+        params=params,
+    )

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from tenantry.engine.snapshot import AccessSnapshot, ResourceNode
-from tenantry.policy.model import ORGANIZATION, Policy, ResourceType
+from tenantry.engine.snapshot import AccessSnapshot, AncestorAccess, ResourceNode
+from tenantry.policy.model import ORGANIZATION, InheritRule, Policy, ResourceType
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +43,20 @@ def org_sources(policy: Policy, snap: AccessSnapshot) -> Iterator[Source]:
         role = policy.roles.get(name)
         if role is not None:
             yield Source(role.mask, f"was granted {role.label} on this organization")
+    for anc, rule, held in _reaching(policy, snap):
+        labels = ", ".join(policy.roles[r].label for r in sorted(held))
+        acting = ", ".join(policy.roles[r].label for r in sorted(rule.roles))
+        yield Source(
+            rule.mask,
+            f"holds {labels} on {anc.org.name}, which reaches its {rule.to_kind} "
+            f"organizations {anc.distance} level(s) below" + (f" as {acting}" if acting else ""),
+        )
+
+
+def _reaching(
+    policy: Policy, snap: AccessSnapshot
+) -> Iterator[tuple[AncestorAccess, InheritRule, frozenset[str]]]:
+    """(ancestor, rule, roles held there) for every inherit rule that reaches this org."""
     for anc in snap.ancestors:
         for rule in policy.inherit:
             held = anc.roles & rule.from_roles
@@ -52,12 +66,24 @@ def org_sources(policy: Policy, snap: AccessSnapshot) -> Iterator[Source]:
                 and rule.to_kind in snap.org.kinds
                 and anc.distance <= rule.depth
             ):
-                labels = ", ".join(policy.roles[r].label for r in sorted(held))
-                yield Source(
-                    rule.mask,
-                    f"holds {labels} on {anc.org.name}, which reaches its {rule.to_kind} "
-                    f"organizations {anc.distance} level(s) below",
-                )
+                yield anc, rule, held
+
+
+def authority(policy: Policy, snap: AccessSnapshot) -> tuple[frozenset[str], frozenset[str]]:
+    """(roles whose holders one may remove / re-role, roles one may give) here: from the roles
+    held as a member, the roles parent organizations' inherit rules pass down, and what those
+    rules grant themselves."""
+    roles = set(snap.roles)
+    manages: set[str] = set()
+    assigns: set[str] = set()
+    for _, rule, _ in _reaching(policy, snap):
+        roles |= rule.roles
+        manages |= rule.manages
+        assigns |= rule.assigns
+    for name in roles:
+        manages |= policy.roles[name].manages
+        assigns |= policy.roles[name].assigns
+    return frozenset(manages), frozenset(assigns)
 
 
 def org_mask(policy: Policy, snap: AccessSnapshot) -> int:

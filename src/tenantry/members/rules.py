@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tenantry.engine.evaluate import org_mask
+from tenantry.engine.evaluate import authority, org_mask
 from tenantry.engine.snapshot import AccessSnapshot
 from tenantry.errors import Invalid, PermissionDenied
 from tenantry.members.errors import (
@@ -57,9 +57,7 @@ def check_can_manage(
                 permissions=sorted(missing),
             )
         return
-    managed: set[str] = set()
-    for name in actor.roles:
-        managed |= policy.roles[name].manages
+    managed, _ = authority(policy, actor)
     unmanaged = sorted(target.roles - managed)
     if unmanaged:
         labels = ", ".join(policy.roles[r].label for r in unmanaged)
@@ -100,15 +98,14 @@ def check_assignable(
             )
     if actor is None:
         return
-    assignable: set[str] = set()
-    for name in actor.roles:
-        assignable |= policy.roles[name].assigns
+    _, assignable = authority(policy, actor)
     for name in sorted(roles):
         if name not in assignable and policy.membership is not MembershipMode.PERMISSIONS:
             raise CannotManageMember(
                 f"You cannot give the role {policy.roles[name].label}.", role=name
             )
-    check_grant_within(policy, actor, policy.mask_of(_role_permissions(policy, roles)))
+    if policy.grant_only_held:
+        check_grant_within(policy, actor, policy.mask_of(_role_permissions(policy, roles)))
 
 
 def _role_permissions(policy: Policy, roles: Iterable[str]) -> set[str]:

@@ -201,7 +201,8 @@ def change_roles(
     added = new_roles - target_snap.roles
     # roles the member keeps need not be assignable (an owner keeps OWNER when given more);
     # the count rules apply to the new set above, not to what it adds (possibly nothing)
-    rules.check_assignable(policy, actor_snap, added, target_snap.org.kinds)
+    if added:
+        rules.check_assignable(policy, actor_snap, added, target_snap.org.kinds)
     _check_unique_free(session, policy, org_id, added, except_user=user_id)
     _check_last_owner(session, policy, org_id, {user_id: (new_roles, set(target_snap.direct))})
     if new_roles == target_snap.roles:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import tomllib
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -192,6 +193,7 @@ class _Builder:
             default_seat_cap=seat_cap,
             can_remove_self=members.bool("can_remove_self"),
             can_change_own_role=members.bool("can_change_own_role"),
+            grant_only_held=members.bool("grant_only_held", True),
             transfer_ownership=transfer,
             permissions=self.permissions,
             roles=roles,
@@ -408,6 +410,21 @@ class _Builder:
             if role not in roles:
                 raise t.fail("from_roles", f"names unknown role {role!r}")
         perms = self._expand(t, "permissions", ORGANIZATION)
+        held = frozenset(t.str_list("roles"))
+        for role in sorted(held):
+            spec = roles.get(role)
+            if spec is None:
+                raise t.fail("roles", f"names unknown role {role!r}")
+            if spec.kinds and to_kind not in spec.kinds:
+                raise t.fail("roles", f"{role!r} is not a role of {to_kind} organizations")
+        authority = {key: frozenset(t.str_list(key)) for key in ("manages", "assigns")}
+        for key, names in authority.items():
+            for role in sorted(names):
+                spec = roles.get(role)
+                if spec is None or (spec.kinds and to_kind not in spec.kinds):
+                    raise t.fail(key, f"{role!r} is not a role of {to_kind} organizations")
+        if not perms and not held:
+            raise t.fail("permissions", "give the permissions or roles the rule passes down")
         depth = t.int("depth", 1)
         if depth < 1:
             raise t.fail("depth", "must be at least 1")
@@ -422,9 +439,14 @@ class _Builder:
             from_roles=from_roles,
             to_kind=to_kind,
             permissions=perms,
-            mask=sum(self.permissions[p].mask for p in perms),
+            mask=sum(
+                self.permissions[p].mask for p in perms | _union(roles[r].permissions for r in held)
+            ),
             depth=depth,
             inferred=t.bool("inferred"),
+            roles=held,
+            manages=authority["manages"],
+            assigns=authority["assigns"],
         )
         t.done()
         return rule
@@ -437,3 +459,10 @@ class _Builder:
             if ancestor in frontier:
                 return True
         return False
+
+
+def _union(sets: Iterator[frozenset[str]]) -> frozenset[str]:
+    out: frozenset[str] = frozenset()
+    for item in sets:
+        out |= item
+    return out

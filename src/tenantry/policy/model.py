@@ -120,9 +120,15 @@ class InheritRule:
     from_roles: frozenset[str]
     to_kind: str
     permissions: frozenset[str]
-    mask: int
+    mask: int  # the permissions' bits and those of ``roles``
     depth: int  # 1 = direct children, 2 = grandchildren too, ...
     inferred: bool = False
+    # roles held on the child as if granted there: their permissions, and what they manage
+    # and assign (a seller's admin acts as Customer admin on its customers)
+    roles: frozenset[str] = frozenset()
+    # child roles whose holders the rule lets one remove / re-role, and roles it lets one give
+    manages: frozenset[str] = frozenset()
+    assigns: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +153,9 @@ class Policy:
     default_seat_cap: int | None
     can_remove_self: bool
     can_change_own_role: bool
+    # roles may be given only if the giver holds all their permissions ("you can only grant
+    # what you hold"); False leaves it to each role's ``assigns`` list
+    grant_only_held: bool
     transfer_ownership: str  # "operator" (support does it) or "grant-all"
     permissions: dict[str, Permission]
     roles: dict[str, Role]  # organization roles

@@ -1,0 +1,19 @@
+"""The web dashboard: server-rendered pages (Jinja2) with htmx for in-place updates.
+
+Every page calls the same services as the REST API; nothing here talks HTTP to the API.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from tenantry.web import account, invite_link, invites, orgs, settings, team
+from tenantry.web._render import HERE
+
+
+def install(app: FastAPI) -> None:
+    """Mount the dashboard's pages and its static files on the service's app."""
+    for module in (account, orgs, team, invites, settings, invite_link):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -1,0 +1,125 @@
+"""The organization page and its tabs, rendered from the same services the API uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from tenantry.accounts.models import User
+from tenantry.api.errors import STATUS
+from tenantry.apikeys import service as apikeys
+from tenantry.audit import service as audit
+from tenantry.core import Tenantry
+from tenantry.errors import DomainError
+from tenantry.invitations import service as invitations
+from tenantry.orgs.service import get_org
+from tenantry.web._auth import Viewer, org_access
+from tenantry.web._render import htmx_error, is_htmx, redirect, render
+from tenantry.web._views import OrgView
+
+TABS = ("members", "invitations", "resources", "api-keys", "audit")
+
+
+def org_view(t: Tenantry, viewer: Viewer, org_id: str) -> OrgView:
+    ctx = org_access(t, viewer, org_id)
+    with t.db.reading() as s:
+        org = get_org(s, org_id)
+        return OrgView(t, ctx, org.name, org.kind)
+
+
+def tabs_of(view: OrgView) -> list[tuple[str, str]]:
+    out = [("members", "Members")]
+    if view.can_invite:
+        out.append(("invitations", "Pending invitations"))
+    if view.policy.resource_types:
+        labels = " & ".join(f"{r.label}s" for r in view.policy.resource_types.values())
+        out.append(("resources", labels))
+    if view.can_keys:
+        out.append(("api-keys", "API keys"))
+    if view.can_audit:
+        out.append(("audit", "Audit log"))
+    return out
+
+
+def tab_url(view: OrgView, tab: str) -> str:
+    base = f"/orgs/{view.ctx.org_id}"
+    return base if tab == "members" else f"{base}/{tab}"
+
+
+def _tab_data(request: Request, view: OrgView, tab: str) -> dict[str, Any]:
+    t, org_id = view.t, view.ctx.org_id
+    with t.db.reading() as s:
+        if tab == "members":
+            return {"rows": view.member_rows(s), "resources": view.visible_resources(s)}
+        if tab == "invitations":
+            pending = []
+            for inv in invitations.pending(s, org_id):
+                inviter = s.get(User, inv.invited_by) if inv.invited_by else None
+                link = (
+                    invitations.link_of(inv, t.invites) if inv.delivery_status == "failed" else None
+                )
+                pending.append(
+                    {"inv": inv, "inviter": inviter.email if inviter else "operator", "link": link}
+                )
+            names = {r.id: r.name for r in view.visible_resources(s)}
+            return {"pending": pending, "resource_names": names}
+        if tab == "resources":
+            return {"resources": view.visible_resources(s)}
+        if tab == "api-keys":
+            return {"keys": apikeys.list_keys(s, org_id)}
+        if tab == "audit":
+            action = request.query_params.get("action") or None
+            return {
+                "events": audit.events(s, org_id, action=action, limit=200),
+                "action": action or "",
+            }
+    raise AssertionError(tab)
+
+
+def org_page(
+    request: Request,
+    view: OrgView,
+    viewer: Viewer,
+    tab: str,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    if tab not in dict(tabs_of(view)):
+        return render(
+            request,
+            "error.html",
+            403,
+            viewer=viewer,
+            title="Not available",
+            message="You do not have access to this part of the organization.",
+        )
+    data = _tab_data(request, view, tab)
+    return render(
+        request,
+        "org.html",
+        status_code,
+        viewer=viewer,
+        view=view,
+        tab=tab,
+        tabs=tabs_of(view),
+        tab_url=tab_url,
+        **data,
+        **extra,
+    )
+
+
+def refused(
+    request: Request, view: OrgView, viewer: Viewer, tab: str, exc: DomainError
+) -> Response:
+    """A service said no: htmx shows the message in the page's message area; a plain form
+    post gets the tab again with the message on top, and the refusal's status."""
+    status = STATUS[exc.kind]
+    if is_htmx(request):
+        return htmx_error(request, exc.message, status)
+    return org_page(request, view, viewer, tab, status, error=exc.message)
+
+
+def done(view: OrgView, tab: str, notice: str) -> Response:
+    return redirect(tab_url(view, tab), notice)

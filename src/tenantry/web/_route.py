@@ -1,0 +1,63 @@
+"""Every dashboard route answers in HTML, failures included: a refusal from a service shows
+its message on the page (never a traceback, never the API's JSON)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from fastapi.routing import APIRoute
+
+from tenantry.api.errors import STATUS
+from tenantry.errors import DomainError
+from tenantry.web._auth import CsrfRejected, LoginRequired
+from tenantry.web._render import htmx_error, is_htmx, render
+
+log = logging.getLogger("tenantry.web")
+
+CSRF_MESSAGE = (
+    "This form could not be accepted: its security token is missing or out of date. "
+    "Reload the page and try again."
+)
+
+
+def failure(
+    request: Request, message: str, status_code: int, title: str = "Something went wrong"
+) -> Response:
+    if is_htmx(request):
+        return htmx_error(request, message, status_code)
+    return render(request, "error.html", status_code, title=title, message=message)
+
+
+def _login_redirect(request: Request) -> Response:
+    target = request.url.path if request.method == "GET" else request.headers.get("referer", "")
+    path = target if target.startswith("/") else request.url.path
+    url = f"/login?next={quote(path)}" if request.method == "GET" else "/login"
+    if is_htmx(request):
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+class WebRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except LoginRequired:
+                return _login_redirect(request)
+            except CsrfRejected:
+                return failure(request, CSRF_MESSAGE, 403, "Form refused")
+            except DomainError as exc:
+                return failure(request, exc.message, STATUS[exc.kind])
+            except RequestValidationError as exc:
+                problem = exc.errors()[0].get("msg", "invalid") if exc.errors() else "invalid"
+                return failure(request, f"The request was not understood: {problem}.", 422)
+
+        return route

@@ -1,0 +1,187 @@
+"""What the viewer may do, read from the policy and the same rules the services enforce.
+
+The dashboard offers only what would succeed; the services still refuse everything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+
+from sqlalchemy.orm import Session
+
+from tenantry.api.deps import OrgContext
+from tenantry.authz.loader import resource_node
+from tenantry.core import Tenantry
+from tenantry.engine.evaluate import org_mask, resource_sources
+from tenantry.engine.snapshot import AccessSnapshot
+from tenantry.errors import DomainError
+from tenantry.members import rules
+from tenantry.members import service as members
+from tenantry.policy.model import MembershipMode, Permission, Policy, ResourceType, Role
+from tenantry.resources import service as resources
+from tenantry.resources.models import Resource
+
+
+def allowed(check: Callable[[], object]) -> bool:
+    try:
+        check()
+    except DomainError:
+        return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    resource: Resource
+    spec: ResourceType
+    role: str | None  # the member's role on it (explicit, else derived), None = no access
+    derived: bool
+
+
+@dataclass
+class MemberRow:
+    user_id: str
+    email: str
+    name: str
+    roles: list[Role]
+    permissions: list[str]
+    last_active: object
+    is_self: bool
+    can_change: bool = False
+    can_grant: bool = False
+    can_remove: bool = False
+    can_edit_access: bool = False
+    access: list[Access] = field(default_factory=list)
+
+
+@dataclass
+class OrgView:
+    """The viewer's powers in one organization, computed once per request."""
+
+    t: Tenantry
+    ctx: OrgContext
+    org_name: str
+    org_kind: str
+
+    @property
+    def policy(self) -> Policy:
+        return self.t.policy
+
+    @property
+    def me(self) -> AccessSnapshot:
+        return self.ctx.snapshot
+
+    def holds(self, permission: str) -> bool:
+        return self.ctx.holds(self.t, permission)
+
+    @property
+    def mode(self) -> str:
+        return self.policy.membership.value
+
+    @property
+    def assignable_roles(self) -> list[Role]:
+        p, kinds = self.policy, self.me.org.kinds
+        return [
+            r
+            for r in p.roles_for_kind(self.org_kind)
+            if allowed(partial(rules.check_assignable, p, self.me, [r.name], kinds))
+        ]
+
+    @property
+    def grantable_permissions(self) -> list[Permission]:
+        mask = org_mask(self.policy, self.me)
+        return [p for p in self.policy.org_permissions if p.mask & mask]
+
+    def permission_groups(self) -> list[tuple[str, list[Permission]]]:
+        return [
+            (c, [p for p in self.policy.org_permissions if p.category == c])
+            for c in self.policy.categories()
+        ]
+
+    @property
+    def can_invite(self) -> bool:
+        return self.holds(self.policy.invite_permission)
+
+    @property
+    def can_audit(self) -> bool:
+        return self.holds(self.policy.audit_permission)
+
+    @property
+    def can_keys(self) -> bool:
+        return self.holds(self.policy.api_keys_permission)
+
+    def creatable_types(self) -> list[ResourceType]:
+        return [r for r in self.policy.resource_types.values() if self.holds(r.create_permission)]
+
+    def managed_types(self) -> list[ResourceType]:
+        return [r for r in self.policy.resource_types.values() if self.holds(r.manage_permission)]
+
+    def access_label(self) -> str:
+        types = list(self.policy.resource_types.values())
+        return f"Edit {types[0].label} Access" if len(types) == 1 else "Edit Resource Access"
+
+    def visible_resources(self, s: Session) -> list[Resource]:
+        """Resources the viewer reaches, or whose type they manage (as the API lists them)."""
+        out = []
+        for res in resources.list_resources(s, self.ctx.org_id):
+            spec = self.policy.resource_types[res.type]
+            reach = any(
+                src.mask for src in resource_sources(self.policy, self.me, resource_node(res))
+            )
+            if reach or self.holds(spec.manage_permission):
+                out.append(res)
+        return out
+
+    def access_of(self, snap: AccessSnapshot, res: Resource) -> Access:
+        spec = self.policy.resource_types[res.type]
+        explicit = snap.resource_roles.get(res.id)
+        if explicit is not None:
+            return Access(res, spec, explicit, False)
+        excluded = snap.exclusions.get(res.id, frozenset())
+        for rule in spec.rules:
+            if not snap.roles & rule.org_roles or (rule.removable and rule.grant in excluded):
+                continue
+            if rule.visibility is None or rule.visibility == res.visibility:
+                return Access(res, spec, rule.grant, True)
+        return Access(res, spec, None, False)
+
+    def member_rows(self, s: Session, only: str | None = None) -> list[MemberRow]:
+        p, t = self.policy, self.t
+        listed = self.visible_resources(s) if p.resource_types else []
+        me_id = self.ctx.principal.user_id
+        rows = []
+        for v in members.list_members(s, self.ctx.org_id):
+            if only is not None and v.user_id != only:
+                continue
+            target = t.authz.snapshot(v.user_id, self.ctx.org_id, s)
+            manages = allowed(partial(rules.check_can_manage, p, self.me, target, "manage"))
+            is_self = v.user_id == me_id
+            row = MemberRow(
+                v.user_id,
+                v.email,
+                v.name,
+                [p.roles[r] for r in v.roles if r in p.roles],
+                list(v.permissions),
+                v.last_active_at,
+                is_self,
+            )
+            own_ok = not is_self or p.can_change_own_role
+            if p.membership is MembershipMode.PERMISSIONS:
+                row.can_grant = self.holds(p.grant_permission) and manages and own_ok
+            else:
+                row.can_change = self.holds(p.change_role_permission) and manages and own_ok
+            row.can_remove = (
+                self.holds(p.remove_permission) and manages and (not is_self or p.can_remove_self)
+            )
+            row.can_edit_access = bool(self.managed_types()) and (manages or is_self)
+            row.access = [a for a in (self.access_of(target, r) for r in listed) if a.role]
+            rows.append(row)
+        return rows
+
+    def role_options(self, row: MemberRow) -> list[Role]:
+        """The dropdown: the member's current role(s) and every role the viewer may give."""
+        current = {r.name for r in row.roles}
+        names = current | {r.name for r in self.assignable_roles}
+        return [r for r in self.policy.roles.values() if r.name in names]

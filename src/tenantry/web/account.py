@@ -1,0 +1,132 @@
+"""Sign in, sign up (which creates your own organization), sign out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from tenantry.accounts import sessions
+from tenantry.accounts.models import AuthSession
+from tenantry.accounts.service import create_user
+from tenantry.api.deps import SESSION_COOKIE, App, client_ip
+from tenantry.api.errors import STATUS
+from tenantry.api.routes.accounts import set_session_cookie
+from tenantry.audit.service import Actor
+from tenantry.errors import DomainError
+from tenantry.orgs.service import create_org
+from tenantry.tokens import matches_plain
+from tenantry.web._auth import (
+    CSRF_FIELD,
+    CsrfRejected,
+    Form,
+    MaybeViewer,
+    PreSessionForm,
+    keep_pre_session_token,
+    pre_session_token,
+)
+from tenantry.web._render import redirect, render, safe_next
+from tenantry.web._route import WebRoute
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+
+def signed_in_redirect(request: Request, target: str, token: str) -> Response:
+    response = redirect(target)
+    set_session_cookie(request, response, token)
+    return response
+
+
+def pre_session_page(
+    request: Request, template: str, status_code: int = 200, **context: Any
+) -> Response:
+    """A page with a form posted before sign-in: it carries the double-submit token."""
+    token = pre_session_token(request)
+    response = render(request, template, status_code, csrf=token, **context)
+    keep_pre_session_token(request, response, token)
+    return response
+
+
+@router.get("/")
+def home(viewer: MaybeViewer) -> Response:
+    return redirect("/orgs" if viewer else "/login")
+
+
+@router.get("/login")
+def login_page(request: Request, viewer: MaybeViewer, next: str | None = None) -> Response:
+    if viewer is not None:
+        return redirect(safe_next(next))
+    return pre_session_page(request, "login.html", next=safe_next(next), email="")
+
+
+@router.post("/login")
+def login(request: Request, form: PreSessionForm, t: App) -> Response:
+    email = str(form.get("email", ""))
+    target = safe_next(str(form.get("next", "")))
+    try:
+        with t.db.transaction() as s:
+            signed = request.app.state.sign_in(
+                s, email=email, password=str(form.get("password", "")), ip=client_ip(request)
+            )
+    except DomainError as exc:
+        headers = {}
+        if "retry_after" in exc.details:
+            headers["Retry-After"] = str(exc.details["retry_after"])
+        response = pre_session_page(
+            request, "login.html", STATUS[exc.kind], error=exc.message, next=target, email=email
+        )
+        response.headers.update(headers)
+        return response
+    return signed_in_redirect(request, target, signed.token)
+
+
+@router.get("/signup")
+def signup_page(request: Request, viewer: MaybeViewer) -> Response:
+    if viewer is not None:
+        return redirect("/orgs")
+    return pre_session_page(request, "signup.html", values={})
+
+
+@router.post("/signup")
+def signup(request: Request, form: PreSessionForm, t: App) -> Response:
+    values = {k: str(form.get(k, "")) for k in ("name", "email", "organization")}
+    ip = client_ip(request)
+    try:
+        with t.db.transaction() as s:
+            user = create_user(
+                s,
+                email=values["email"],
+                name=values["name"],
+                password=str(form.get("password", "")),
+            )
+            org = create_org(
+                s,
+                t.authz,
+                actor=Actor(user.id, user.email, ip),
+                creator=user,
+                name=values["organization"].strip() or f"{user.name}'s organization",
+            )
+            signed = sessions.start_session(s, user, ip=ip)
+    except DomainError as exc:
+        return pre_session_page(
+            request, "signup.html", STATUS[exc.kind], error=exc.message, values=values
+        )
+    return signed_in_redirect(request, f"/orgs/{org.id}", signed.token)
+
+
+@router.post("/logout")
+def logout(request: Request, viewer: MaybeViewer, form: Form, t: App) -> Response:
+    """Ends this session on the server at once. It needs the session's CSRF token, so no
+    other site can sign you out; a session that is already over just goes to the login."""
+    if viewer is not None:
+        sent = request.headers.get("x-csrf-token") or str(form.get(CSRF_FIELD, ""))
+        if not matches_plain(sent, viewer.csrf):
+            raise CsrfRejected
+        with t.db.transaction() as s:
+            row = s.get(AuthSession, viewer.auth_session.id)
+            if row is not None:
+                sessions.end_session(s, row)
+    response = redirect(safe_next(str(form.get("next", "")), "/login"))
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

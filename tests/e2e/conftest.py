@@ -1,0 +1,80 @@
+"""Browser journeys: Debian's Chromium driven by Playwright against a real uvicorn on a
+loopback port, with a development mailbox for the invitation emails."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Playwright, sync_playwright
+
+from tenantry.api.app import create_app
+from tenantry.core import Tenantry
+from tenantry.mail.transports import MailboxTransport
+from tenantry.settings import Settings
+from tenantry.store.db import Database
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Live:
+    base: str
+    mailbox: Path
+    t: Tenantry
+
+
+@pytest.fixture
+def live(database: Database, tmp_path: Path) -> Iterator[Live]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    mailbox = tmp_path / "mailbox"
+    t = Tenantry(database, "distribu", base_url=base, mail=MailboxTransport(mailbox))
+    app = create_app(t, Settings.load({"TENANTRY_POLICY": "distribu"}))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield Live(base, mailbox, t)
+    server.should_exit = True
+    thread.join(timeout=10)
+    t.authz.close()
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
