@@ -1,0 +1,34 @@
+"""``tenantry access``: a user's effective access in an organization as tables."""
+
+from __future__ import annotations
+
+from tenantry.audit.service import Actor
+from tenantry.resources.service import AccessChange, create_resource, set_member_access
+from tests.cli._runner import add_member_by_email
+
+
+def test_access_lists_org_permissions_and_each_checkout_with_the_reason(cli, tenantry_on):
+    run = cli("verkkokurssikassa")
+    run.user("alice@example.com", "Alice")
+    run.user("aino@example.com", "Aino")
+    org_id = run.org("Acme", "alice@example.com")
+    t = tenantry_on("verkkokurssikassa")
+    add_member_by_email(t, org_id, "aino@example.com", ["admin"])
+    with t.db.transaction() as s:
+        spring = create_resource(s, t.authz, actor=Actor.operator(), org_id=org_id, rtype="checkout", name="Spring")
+        create_resource(s, t.authz, actor=Actor.operator(), org_id=org_id, rtype="checkout", name="Autumn")
+    aino = t.authz.lookup_subjects("org.view", org_id)
+    aino_id = next(u for u in aino if t.authz.snapshot(u, org_id).roles == {"admin"})
+    with t.db.transaction() as s:
+        set_member_access(
+            s, t.authz, actor=Actor.operator(), org_id=org_id, user_id=aino_id,
+            changes=[AccessChange(spring.id, None)],
+        )
+    result = run("access", "aino@example.com", org_id)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "aino@example.com in Acme: roles admin" in out
+    assert "org.members.invite" in out and "org.delete" not in out
+    lines = {line.split()[1]: line for line in out.splitlines() if line.startswith("Checkout")}
+    assert "no access" in lines["Spring"]  # the hand-removed row stays removed
+    assert "holds Admin, which is Admin on every Checkout" in lines["Autumn"]
