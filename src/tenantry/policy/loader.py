@@ -355,6 +355,13 @@ class _Builder:
                         raise tables[name].fail(key, f"names unknown role {target!r}")
         return roles
 
+    @staticmethod
+    def _resource_role(t: Table, key: str, roles: dict[str, Role]) -> str | None:
+        name = t.str(key)
+        if name is not None and name not in roles:
+            raise t.fail(key, f"names unknown role {name!r} (roles: {', '.join(roles)})")
+        return name  # type: ignore[no-any-return]
+
     def _resource_type(self, name: str, t: Table, org_roles: dict[str, Role]) -> ResourceType:
         roles = self._roles(t.tables("roles"), name, {})
         if not roles:
@@ -395,6 +402,7 @@ class _Builder:
             manage_permission=self._gate(t, "manage_permission"),
             rules=tuple(rules),
             caps=caps,
+            creator_role=self._resource_role(t, "creator_role", roles),
         )
         t.done()
         return rtype

@@ -106,6 +106,9 @@ class ResourceType:
     rules: tuple[DerivationRule, ...] = ()
     # org role -> the highest resource role a holder may get by explicit grant
     caps: dict[str, str] = field(default_factory=dict)
+    # given to the member who creates a resource (within their cap), so an Editor who
+    # creates an invite-only workspace can open it
+    creator_role: str | None = None
 
     @property
     def default_visibility(self) -> str:

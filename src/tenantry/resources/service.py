@@ -85,6 +85,18 @@ def create_resource(
         session.flush()
     except IntegrityError:
         raise ResourceNameTaken(f"A {spec.label} named {resource.name!r} already exists.") from None
+    if spec.creator_role is not None and actor.user_id is not None:
+        membership = session.scalar(
+            select(Membership).where(
+                Membership.org_id == org_id, Membership.user_id == actor.user_id
+            )
+        )
+        if membership is not None:  # the engine caps it by the creator's organization role
+            session.add(
+                ResourceGrant(
+                    membership_id=membership.id, resource_id=resource.id, role=spec.creator_role
+                )
+            )
     record(
         session,
         actor=actor,
