@@ -23,9 +23,13 @@ def actor(user: User) -> Actor:
     return Actor(user_id=user.id, label=user.email)
 
 
-def make_user(t: Tenantry, email: str | None = None, *, name: str = "Test User", password: str | None = None) -> User:
+def make_user(
+    t: Tenantry, email: str | None = None, *, name: str = "Test User", password: str | None = None
+) -> User:
     with t.db.transaction() as s:
-        return create_user(s, email=email or f"user{next(_seq)}@example.com", name=name, password=password)
+        return create_user(
+            s, email=email or f"user{next(_seq)}@example.com", name=name, password=password
+        )
 
 
 def make_org(
@@ -42,8 +46,14 @@ def make_org(
     creator = by or owner
     with t.db.transaction() as s:
         return create_org(
-            s, t.authz, actor=actor(creator), creator=owner, name=name, kind=kind,
-            parent_id=parent.id if parent else None, seat_cap=seat_cap,
+            s,
+            t.authz,
+            actor=actor(creator),
+            creator=owner,
+            name=name,
+            kind=kind,
+            parent_id=parent.id if parent else None,
+            seat_cap=seat_cap,
         )
 
 
@@ -60,12 +70,24 @@ def add_member(
     who = actor(by) if by is not None else Actor.operator()
     with t.db.transaction() as s:
         members.add_member(
-            s, t.authz, actor=who, org_id=org.id, user_id=user.id, roles=roles, permissions=permissions
+            s,
+            t.authz,
+            actor=who,
+            org_id=org.id,
+            user_id=user.id,
+            roles=roles,
+            permissions=permissions,
         )
 
 
 def make_resource(
-    t: Tenantry, org: Organization, rtype: str, name: str, *, visibility: str | None = None, by: User | None = None
+    t: Tenantry,
+    org: Organization,
+    rtype: str,
+    name: str,
+    *,
+    visibility: str | None = None,
+    by: User | None = None,
 ) -> Resource:
     who = actor(by) if by is not None else Actor.operator()
     with t.db.transaction() as s:

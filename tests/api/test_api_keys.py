@@ -51,7 +51,7 @@ def test_api_key_token_is_shown_once_and_stored_only_as_a_hash(api_for):
 def test_api_key_cannot_hold_more_than_its_creator(api_for):
     api = api_for("verkkokurssikassa")
     owner = api.sign_up()
-    admin, admin_client = _admin(api, owner)
+    _, admin_client = _admin(api, owner)
     with pytest.raises(ApiError) as caught:
         admin_client.send(calls.create_api_key(owner.org_id, "too strong", roles=["owner"]))
     assert caught.value.status == 403

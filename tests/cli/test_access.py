@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from tenantry.audit.service import Actor
-from tenantry.resources.service import AccessChange, create_resource, set_member_access
+from tenantry.resources.service import (
+    AccessChange,
+    create_resource,
+    list_resources,
+    set_member_access,
+)
 from tests.cli._runner import add_member_by_email
 
 
@@ -15,13 +20,21 @@ def test_access_lists_org_permissions_and_each_checkout_with_the_reason(cli, ten
     t = tenantry_on("verkkokurssikassa")
     add_member_by_email(t, org_id, "aino@example.com", ["admin"])
     with t.db.transaction() as s:
-        spring = create_resource(s, t.authz, actor=Actor.operator(), org_id=org_id, rtype="checkout", name="Spring")
-        create_resource(s, t.authz, actor=Actor.operator(), org_id=org_id, rtype="checkout", name="Autumn")
+        for name in ("Spring", "Autumn"):
+            create_resource(
+                s, t.authz, actor=Actor.operator(), org_id=org_id, rtype="checkout", name=name
+            )
+    with t.db.reading() as s:
+        spring = next(r for r in list_resources(s, org_id) if r.name == "Spring")
     aino = t.authz.lookup_subjects("org.view", org_id)
     aino_id = next(u for u in aino if t.authz.snapshot(u, org_id).roles == {"admin"})
     with t.db.transaction() as s:
         set_member_access(
-            s, t.authz, actor=Actor.operator(), org_id=org_id, user_id=aino_id,
+            s,
+            t.authz,
+            actor=Actor.operator(),
+            org_id=org_id,
+            user_id=aino_id,
             changes=[AccessChange(spring.id, None)],
         )
     result = run("access", "aino@example.com", org_id)

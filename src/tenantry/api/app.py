@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -56,7 +57,9 @@ def create_app(tenantry: Tenantry | None = None, settings: Settings | None = Non
     app.state.sign_in = SignIn()
     errors.install(app)
     openapi.install(app, t.policy)
-    documented = {code: errors.error_schema() for code in (400, 401, 403, 404, 409, 410, 422, 429)}
+    documented: dict[int | str, dict[str, Any]] = {
+        code: errors.error_schema() for code in (400, 401, 403, 404, 409, 410, 422, 429)
+    }
     for module in (
         accounts,
         orgs,

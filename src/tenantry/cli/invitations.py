@@ -53,7 +53,8 @@ def send(
             if r.invitation is not None:
                 inv = invitations.get_invitation(s, org_id, r.invitation.id)
                 if inv.delivery_status == "failed":
-                    line += f"\n  mail failed ({inv.delivery_error}); send this link: {invitations.link_of(inv, t.invites)}"
+                    link = invitations.link_of(inv, t.invites)
+                    line += f"\n  mail failed ({inv.delivery_error}); send this link: {link}"
             typer.echo(line)
 
 
@@ -115,6 +116,5 @@ def mailbox(ctx: typer.Context) -> None:
         typer.echo("the mailbox is empty")
         return
     for message in messages_in(folder):
-        typer.echo(
-            f"To: {message['To']}\nSubject: {message['Subject']}\n\n{message.get_content()}\n{'-' * 60}"
-        )
+        head = f"To: {message['To']}\nSubject: {message['Subject']}"
+        typer.echo(f"{head}\n\n{message.get_content()}\n{'-' * 60}")

@@ -26,7 +26,9 @@ __all__ = ["ApiError", "AsyncClient", "Client", "calls"]
 class SyncTransport(Protocol):
     """What the client needs of an HTTP client: httpx.Client, or a test client."""
 
-    def request(self, method: str, url: str, **kwargs: Any) -> Any: ...
+    def request(
+        self, method: str, url: str, *, json: Any = ..., params: Any = ..., headers: Any = ...
+    ) -> Any: ...
 
     def close(self) -> None: ...
 
@@ -72,7 +74,9 @@ class Client:
         http: SyncTransport | None = None,
     ) -> None:
         self.token = token
-        self.http: SyncTransport = http or httpx.Client(base_url=base_url, timeout=30)
+        self.http: SyncTransport = (
+            http if http is not None else httpx.Client(base_url=base_url, timeout=30)
+        )
 
     def send(self, call: Call[T], *, csrf: str | None = None) -> T:
         response = self.http.request(

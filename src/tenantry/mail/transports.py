@@ -59,7 +59,4 @@ def messages_in(folder: Path) -> list[EmailMessage]:
     from email.parser import BytesParser
 
     parser = BytesParser(policy=policy.default)
-    return [
-        parser.parsebytes(path.read_bytes())  # type: ignore[misc]
-        for path in sorted(folder.glob("*.eml"))
-    ]
+    return [parser.parsebytes(path.read_bytes()) for path in sorted(folder.glob("*.eml"))]

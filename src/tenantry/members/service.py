@@ -18,7 +18,6 @@ from tenantry.accounts.models import User
 from tenantry.audit.service import Actor, record
 from tenantry.authz.actors import actor_snapshot
 from tenantry.authz.service import Authorizer
-from tenantry.engine.evaluate import org_mask
 from tenantry.engine.snapshot import AccessSnapshot
 from tenantry.errors import Invalid, NotFound, PermissionDenied
 from tenantry.members import _rows, rules

@@ -77,12 +77,9 @@ def create_org(
         choices = ", ".join(k for k, v in policy.kinds.items() if not v.derived_from_resource)
         raise Invalid(f"Unknown organization kind {kind!r}; this policy has {choices}.")
     if parent is not None:
-        if parent_access is not None:
-            if parent.kind in spec.parents:
-                assert spec.create_permission is not None
-                rules.require(
-                    policy, parent_access, spec.create_permission, f"Creating a {kind} here"
-                )
+        if parent_access is not None and parent.kind in spec.parents:
+            assert spec.create_permission is not None
+            rules.require(policy, parent_access, spec.create_permission, f"Creating a {kind} here")
         if parent.kind not in spec.parents:
             raise Invalid(f"A {kind} organization cannot be placed under a {parent.kind}.")
     elif spec.parents and not actor.is_operator:

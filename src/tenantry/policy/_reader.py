@@ -36,13 +36,13 @@ class Table:
             raise self.fail(name, f"must be {kind.__name__}, not {type(value).__name__}")
         return value
 
-    def str(self, name: str, default: str | None = None, *, required: bool = False) -> Any:
+    def text(self, name: str, default: str | None = None, *, required: bool = False) -> Any:
         return self._get(name, str, default, required)
 
-    def int(self, name: str, default: int | None = None, *, required: bool = False) -> Any:
+    def number(self, name: str, default: int | None = None, *, required: bool = False) -> Any:
         return self._get(name, int, default, required)
 
-    def bool(self, name: str, default: bool = False) -> bool:
+    def flag(self, name: str, default: bool = False) -> bool:
         value: bool = self._get(name, bool, default, False)
         return value
 

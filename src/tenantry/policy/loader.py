@@ -94,8 +94,8 @@ class _Builder:
         templates = {
             name: Template(
                 name=name,
-                label=t.str("label", name),
-                description=t.str("description", ""),
+                label=t.text("label", name),
+                description=t.text("description", ""),
                 permissions=self._expand(t, "permissions", ORGANIZATION),
             )
             for name, t in template_tables.items()
@@ -119,10 +119,10 @@ class _Builder:
         inherit: tuple[InheritRule, ...],
     ) -> Policy:
         try:
-            membership = MembershipMode(head.str("membership", "role"))
+            membership = MembershipMode(head.text("membership", "role"))
         except ValueError:
             raise head.fail("membership", "must be 'role', 'roles' or 'permissions'") from None
-        creator_role = head.str("creator_role")
+        creator_role = head.text("creator_role")
         # kinds that can be created (a derived kind is a state of another organization)
         creatable = [k for k in kinds.values() if not k.derived_from_resource]
         if membership is MembershipMode.PERMISSIONS:
@@ -139,8 +139,8 @@ class _Builder:
             creator_role not in roles
         ):
             raise head.fail("creator_role", f"must name an organization role, not {creator_role!r}")
-        owner_role = head.str("owner_role")
-        owner_permission = head.str("owner_permission")
+        owner_role = head.text("owner_role")
+        owner_permission = head.text("owner_permission")
         every_kind_has_owner = all(k.owner_role for k in creatable)
         if owner_role is not None and owner_permission is not None:
             raise head.fail("owner_role", "give exactly one of owner_role or owner_permission")
@@ -155,45 +155,45 @@ class _Builder:
         if owner_permission is not None:
             self._known(head, "owner_permission", owner_permission, ORGANIZATION)
         self._check_kind_roles(kinds, roles, creator_role, owner_role)
-        default_kind = head.str("default_kind", required=True)
+        default_kind = head.text("default_kind", required=True)
         if default_kind not in kinds:
             raise head.fail("default_kind", f"names unknown kind {default_kind!r}")
-        expiry = head.int("invite_expiry_days", 7)
+        expiry = head.number("invite_expiry_days", 7)
         if expiry < 1:
             raise head.fail("invite_expiry_days", "must be at least 1")
-        seat_cap = head.int("default_seat_cap")
+        seat_cap = head.number("default_seat_cap")
         if seat_cap is not None and seat_cap < 1:
             raise head.fail("default_seat_cap", "must be at least 1")
-        transfer = head.str("transfer_ownership", "operator")
+        transfer = head.text("transfer_ownership", "operator")
         if transfer not in ("operator", "grant-all"):
             raise head.fail("transfer_ownership", "must be 'operator' or 'grant-all'")
         members = head.table("members", required=True)
         gates = {
-            key: self._known(members, key, members.str(key, required=True), ORGANIZATION)
+            key: self._known(members, key, members.text(key, required=True), ORGANIZATION)
             for key in ("invite", "remove", "change_role", "grant")
         }
         for key in ("api_keys", "webhooks"):  # optional: default to the grant gate
-            gates[key] = self._known(members, key, members.str(key, gates["grant"]), ORGANIZATION)
+            gates[key] = self._known(members, key, members.text(key, gates["grant"]), ORGANIZATION)
         organization = head.table("organization")
         for key in ("settings", "profile", "delete", "audit"):
             gates[key] = self._known(
-                organization, key, organization.str(key, gates["grant"]), ORGANIZATION
+                organization, key, organization.text(key, gates["grant"]), ORGANIZATION
             )
         organization.done()
         policy = Policy(
-            name=head.str("name", required=True),
-            title=head.str("title", required=True),
-            description=head.str("description", ""),
-            source=head.str("source"),
+            name=head.text("name", required=True),
+            title=head.text("title", required=True),
+            description=head.text("description", ""),
+            source=head.text("source"),
             membership=membership,
             creator_role=creator_role,
             owner=OwnerRule(role=owner_role, permission=owner_permission),
             default_kind=default_kind,
             invite_expiry_days=expiry,
             default_seat_cap=seat_cap,
-            can_remove_self=members.bool("can_remove_self"),
-            can_change_own_role=members.bool("can_change_own_role"),
-            grant_only_held=members.bool("grant_only_held", True),
+            can_remove_self=members.flag("can_remove_self"),
+            can_change_own_role=members.flag("can_change_own_role"),
+            grant_only_held=members.flag("grant_only_held", True),
             transfer_ownership=transfer,
             permissions=self.permissions,
             roles=roles,
@@ -223,13 +223,13 @@ class _Builder:
         for name, t in tables.items():
             kinds[name] = Kind(
                 name=name,
-                label=t.str("label", name),
-                description=t.str("description", ""),
+                label=t.text("label", name),
+                description=t.text("description", ""),
                 parents=frozenset(t.str_list("parents")),
-                derived_from_resource=t.str("derived_from_resource"),
-                create_permission=t.str("create_permission"),
-                creator_role=t.str("creator_role"),
-                owner_role=t.str("owner_role"),
+                derived_from_resource=t.text("derived_from_resource"),
+                create_permission=t.text("create_permission"),
+                creator_role=t.text("creator_role"),
+                owner_role=t.text("owner_role"),
             )
             if kinds[name].parents and kinds[name].create_permission is None:
                 raise t.fail("create_permission", "is required for a kind that has parents")
@@ -284,15 +284,15 @@ class _Builder:
         if not tables:
             raise PolicyError(self.source, "permissions", "declare at least one permission")
         for bit, (pid, t) in enumerate(tables.items()):
-            scope = t.str("scope", ORGANIZATION)
+            scope = t.text("scope", ORGANIZATION)
             if scope != ORGANIZATION and scope not in resource_types:
                 raise t.fail("scope", f"must be 'organization' or a resource type, not {scope!r}")
             self.permissions[pid] = Permission(
                 id=pid,
                 scope=scope,
-                category=t.str("category", required=True),
-                label=t.str("label", required=True),
-                description=t.str("description", ""),
+                category=t.text("category", required=True),
+                label=t.text("label", required=True),
+                description=t.text("description", ""),
                 bit=bit,
             )
             t.done()
@@ -310,7 +310,7 @@ class _Builder:
 
     def _gate(self, t: Table, key: str) -> str:
         """A required organization permission named by ``key``."""
-        return self._known(t, key, t.str(key, required=True), ORGANIZATION)
+        return self._known(t, key, t.text(key, required=True), ORGANIZATION)
 
     def _known(self, t: Table, key: str, pid: str, scope: str) -> str:
         perm = self.permissions.get(pid)
@@ -333,8 +333,8 @@ class _Builder:
             roles[name] = Role(
                 name=name,
                 scope=scope,
-                label=t.str("label", name),
-                description=t.str("description", ""),
+                label=t.text("label", name),
+                description=t.text("description", ""),
                 permissions=perms,
                 mask=sum(self.permissions[p].mask for p in perms),
                 rank=rank,
@@ -342,10 +342,10 @@ class _Builder:
                 assigns=frozenset(
                     t.str_list("assigns") if "assigns" in t.data else t.str_list("manages")
                 ),
-                unique=t.bool("unique"),
-                assignable=t.bool("assignable", True),
+                unique=t.flag("unique"),
+                assignable=t.flag("assignable", True),
                 kinds=role_kinds,
-                cross_org=t.bool("cross_org"),
+                cross_org=t.flag("cross_org"),
             )
             t.done()
         for name, role in roles.items():
@@ -357,7 +357,7 @@ class _Builder:
 
     @staticmethod
     def _resource_role(t: Table, key: str, roles: dict[str, Role]) -> str | None:
-        name = t.str(key)
+        name = t.text(key)
         if name is not None and name not in roles:
             raise t.fail(key, f"names unknown role {name!r} (roles: {', '.join(roles)})")
         return name  # type: ignore[no-any-return]
@@ -376,13 +376,13 @@ class _Builder:
             for role in from_roles:
                 if role not in org_roles:
                     raise r.fail("org_roles", f"names unknown organization role {role!r}")
-            grant = r.str("grant", required=True)
+            grant = r.text("grant", required=True)
             if grant not in roles:
                 raise r.fail("grant", f"names unknown {name} role {grant!r}")
-            visibility = r.str("visibility")
+            visibility = r.text("visibility")
             if visibility is not None and visibility not in visibilities:
                 raise r.fail("visibility", f"{visibility!r} is not a visibility of {name}")
-            rules.append(DerivationRule(name, from_roles, grant, visibility, r.bool("removable")))
+            rules.append(DerivationRule(name, from_roles, grant, visibility, r.flag("removable")))
             r.done()
         caps_table = t.table("caps")
         caps = {}
@@ -394,8 +394,8 @@ class _Builder:
             caps[org_role] = cap
         rtype = ResourceType(
             name=name,
-            label=t.str("label", name),
-            description=t.str("description", ""),
+            label=t.text("label", name),
+            description=t.text("description", ""),
             roles=roles,
             visibilities=visibilities,
             create_permission=self._gate(t, "create_permission"),
@@ -408,8 +408,8 @@ class _Builder:
         return rtype
 
     def _inherit(self, t: Table, kinds: dict[str, Kind], roles: dict[str, Role]) -> InheritRule:
-        from_kind = t.str("from_kind", required=True)
-        to_kind = t.str("to_kind", required=True)
+        from_kind = t.text("from_kind", required=True)
+        to_kind = t.text("to_kind", required=True)
         for key, kind in (("from_kind", from_kind), ("to_kind", to_kind)):
             if kind not in kinds:
                 raise t.fail(key, f"names unknown kind {kind!r}")
@@ -433,7 +433,7 @@ class _Builder:
                     raise t.fail(key, f"{role!r} is not a role of {to_kind} organizations")
         if not perms and not held:
             raise t.fail("permissions", "give the permissions or roles the rule passes down")
-        depth = t.int("depth", 1)
+        depth = t.number("depth", 1)
         if depth < 1:
             raise t.fail("depth", "must be at least 1")
         if not self._reaches(kinds, to_kind, from_kind, depth):
@@ -451,7 +451,7 @@ class _Builder:
                 self.permissions[p].mask for p in perms | _union(roles[r].permissions for r in held)
             ),
             depth=depth,
-            inferred=t.bool("inferred"),
+            inferred=t.flag("inferred"),
             roles=held,
             manages=authority["manages"],
             assigns=authority["assigns"],

@@ -13,13 +13,14 @@ from tenantry.api import schemas
 from tenantry.api.deps import App, OrgAccess, OrgContext, Tx, require
 from tenantry.errors import Invalid, PermissionDenied
 from tenantry.members import cross_org
+from tenantry.members.models import CrossOrgRole
 from tenantry.resources.service import get_resource
 
 router = APIRouter(prefix="/v1/orgs/{org_id}", tags=["access"])
 Granter = Annotated[OrgContext, Depends(require(lambda t: t.policy.grant_permission))]
 
 
-def _out(row: cross_org.CrossOrgRole, user: User) -> schemas.CrossRoleOut:
+def _out(row: CrossOrgRole, user: User) -> schemas.CrossRoleOut:
     return schemas.CrossRoleOut(
         id=row.id,
         user_id=user.id,

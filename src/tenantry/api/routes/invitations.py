@@ -18,6 +18,7 @@ from tenantry.api.deps import App, CurrentUser, OrgAccess, OrgContext, Tx, clien
 from tenantry.api.routes.accounts import set_session_cookie, signed_out
 from tenantry.core import Tenantry
 from tenantry.invitations import service as invitations
+from tenantry.invitations.errors import InvitationNotFound
 from tenantry.invitations.models import Invitation
 from tenantry.orgs.service import get_org
 
@@ -125,7 +126,7 @@ def _by_token(request: Request, s: Session, token: str, *, lock: bool = False) -
         )
     try:
         return invitations.find_by_token(s, token, lock=lock)
-    except invitations.InvitationNotFound:
+    except InvitationNotFound:
         _guesses.hit(ip)
         raise
 
