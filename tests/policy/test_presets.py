@@ -193,10 +193,10 @@ def test_dystr_workspace_roles_matrix() -> None:
         assert labels[pid] == label
 
 
-def test_dystr_workspaces_are_organization_wide_by_default_or_invite_only() -> None:
+def test_dystr_workspaces_start_invite_only_and_can_be_organization_wide() -> None:
     workspace = load_preset("dystr").resource_types["workspace"]
-    assert workspace.visibilities == ("organization", "invite_only")
-    assert workspace.default_visibility == "organization"
+    assert workspace.visibilities == ("invite_only", "organization")
+    assert workspace.default_visibility == "invite_only"
 
 
 def test_dystr_editors_and_administrators_create_workspaces() -> None:

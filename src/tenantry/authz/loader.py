@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from tenantry.engine.snapshot import AccessSnapshot, AncestorAccess, OrgNode, ResourceNode
@@ -129,7 +130,7 @@ def load_snapshot(
     )
 
 
-def current_revisions(session: Session, org_ids: list[str]) -> dict[str, int]:
+def current_revisions(session: Session | Connection, org_ids: list[str]) -> dict[str, int]:
     rows = session.execute(
         select(Organization.id, Organization.revision).where(Organization.id.in_(org_ids))
     )

@@ -10,13 +10,13 @@ that does all the writes itself.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tenantry.authz.cache import ResourceIndex, SnapshotCache
 from tenantry.authz.loader import current_revisions, load_snapshot, resource_node
 from tenantry.engine.evaluate import Explanation, explain, org_mask, resource_mask
 from tenantry.engine.snapshot import AccessSnapshot, ResourceNode
@@ -37,88 +37,95 @@ class CheckRequest:
     resource_id: str | None = None
 
 
-class SnapshotCache:
-    def __init__(self, max_entries: int = 100_000) -> None:
-        self._entries: dict[tuple[str, str], AccessSnapshot] = {}
-        self._by_org: dict[str, set[tuple[str, str]]] = {}
-        self._lock = threading.Lock()
-        self.max_entries = max_entries
-        self.hits = 0
-        self.misses = 0
-
-    def get(self, key: tuple[str, str]) -> AccessSnapshot | None:
-        return self._entries.get(key)
-
-    def put(self, key: tuple[str, str], snap: AccessSnapshot) -> None:
-        with self._lock:
-            if len(self._entries) >= self.max_entries:
-                self._entries.clear()
-                self._by_org.clear()
-            self._entries[key] = snap
-            for org_id in snap.depends_on:
-                self._by_org.setdefault(org_id, set()).add(key)
-
-    def invalidate(self, org_ids: Iterable[str]) -> None:
-        with self._lock:
-            for org_id in org_ids:
-                for key in self._by_org.pop(org_id, ()):
-                    self._entries.pop(key, None)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._by_org.clear()
-
-
 class Authorizer:
     def __init__(self, db: Database, policy: Policy, *, validate: bool = True) -> None:
         self.db = db
         self.policy = policy
         self.validate = validate
         self.cache = SnapshotCache()
-        signals.on_commit(self.cache.invalidate)
+        self.resources = ResourceIndex()
+        signals.on_commit(self._invalidate)
+
+    def _invalidate(self, org_ids: set[str]) -> None:
+        self.cache.invalidate(org_ids)
+        self.resources.invalidate(org_ids)
 
     def close(self) -> None:
-        signals.remove_listener(self.cache.invalidate)
+        signals.remove_listener(self._invalidate)
 
     # -- snapshots ------------------------------------------------------------------------------
 
     def snapshot(self, user_id: str, org_id: str, session: Session | None = None) -> AccessSnapshot:
         """The user's access in the org; raises NotFound if the organization does not exist."""
-        if session is not None:  # inside a write: always read fresh, in that transaction
-            snap = load_snapshot(session, self.policy, user_id, org_id)
-            if snap is None:
-                raise NotFound("No such organization.")
-            return snap
-        key = (user_id, org_id)
-        cached = self.cache.get(key)
-        if cached is not None:
-            if not self.validate:
-                self.cache.hits += 1
-                return cached
+        return self.snapshots([(user_id, org_id)], session)[(user_id, org_id)]
+
+    def snapshots(
+        self, keys: Iterable[tuple[str, str]], session: Session | None = None
+    ) -> dict[tuple[str, str], AccessSnapshot]:
+        """Snapshots for several (user, org) pairs: cached ones are validated together in one
+        query (``validate=True``), the rest are loaded. Inside a write (``session``) every
+        snapshot is read fresh in that transaction."""
+        wanted = list(dict.fromkeys(keys))
+        if session is not None:
+            return {key: self._load(session, *key) for key in wanted}
+        found: dict[tuple[str, str], AccessSnapshot] = {}
+        for key in wanted:
+            cached = self.cache.get(key)
+            if cached is not None:
+                found[key] = cached
+        if found and self.validate:
+            org_ids = sorted({oid for snap in found.values() for oid in snap.depends_on})
+            with self.db.engine.connect() as conn:
+                current = current_revisions(conn, org_ids)
+            found = {
+                key: snap
+                for key, snap in found.items()
+                if all(current.get(oid) == rev for oid, rev in snap.depends_on.items())
+            }
+        self.cache.hits += len(found)
+        missing = [key for key in wanted if key not in found]
+        if missing:
+            self.cache.misses += len(missing)
             with self.db.sessions() as s:
-                if current_revisions(s, list(cached.depends_on)) == cached.depends_on:
-                    self.cache.hits += 1
-                    return cached
-        self.cache.misses += 1
-        with self.db.sessions() as s:
-            snap = load_snapshot(s, self.policy, user_id, org_id)
+                for key in missing:
+                    found[key] = self._load(s, *key)
+                    self.cache.put(key, found[key])
+        return found
+
+    def _load(self, session: Session, user_id: str, org_id: str) -> AccessSnapshot:
+        snap = load_snapshot(session, self.policy, user_id, org_id)
         if snap is None:
             raise NotFound("No such organization.")
-        self.cache.put(key, snap)
         return snap
 
-    def _resource(self, resource_id: str, org_id: str, session: Session | None) -> ResourceNode:
-        def read(s: Session) -> ResourceNode:
-            res = s.get(Resource, resource_id)
+    def _resource(
+        self, resource_id: str, snap: AccessSnapshot, session: Session | None
+    ) -> ResourceNode:
+        """A resource of the snapshot's organization, from the index kept for the revision
+        the snapshot was read at (inside a write: read in that transaction)."""
+        org_id = snap.org.id
+        if session is not None:
+            res = session.get(Resource, resource_id)
             if res is None or res.org_id != org_id:
                 raise NotFound("No such resource in this organization.")
             return resource_node(res)
+        node = self._index(snap).get(resource_id)
+        if node is None:
+            raise NotFound("No such resource in this organization.")
+        return node
 
-        if session is not None:
-            return read(session)
-        with self.db.sessions() as s:
-            return read(s)
+    def _index(self, snap: AccessSnapshot) -> dict[str, ResourceNode]:
+        """The resources of the snapshot's organization at the revision it was read at."""
+        org_id, revision = snap.org.id, snap.org.revision
+        nodes = self.resources.get(org_id, revision)
+        if nodes is None:
+            with self.db.sessions() as s:
+                now = s.scalar(select(Organization.revision).where(Organization.id == org_id))
+                rows = s.scalars(select(Resource).where(Resource.org_id == org_id)).all()
+                nodes = {r.id: resource_node(r) for r in rows}
+            if now == revision:  # only an index of that very revision may be kept for it
+                self.resources.put(org_id, revision, nodes)
+        return nodes
 
     def _permission(self, permission: str) -> str:
         if permission not in self.policy.permissions:
@@ -136,7 +143,7 @@ class Authorizer:
         self, user_id: str, org_id: str, resource_id: str, session: Session | None = None
     ) -> frozenset[str]:
         snap = self.snapshot(user_id, org_id, session)
-        node = self._resource(resource_id, org_id, session)
+        node = self._resource(resource_id, snap, session)
         return self.policy.ids_of(resource_mask(self.policy, snap, node))
 
     def check(
@@ -147,19 +154,35 @@ class Authorizer:
         resource_id: str | None = None,
         session: Session | None = None,
     ) -> bool:
-        perm = self.policy.permissions[self._permission(permission)]
         snap = self.snapshot(user_id, org_id, session)
+        return self._decide(snap, permission, resource_id, session)
+
+    def check_many(self, requests: list[CheckRequest]) -> list[bool]:
+        """Many checks; the snapshots they need are validated together in one query."""
+        for r in requests:
+            self._permission(r.permission)
+        snaps = self.snapshots((r.user_id, r.org_id) for r in requests)
+        return [
+            self._decide(snaps[(r.user_id, r.org_id)], r.permission, r.resource_id, None)
+            for r in requests
+        ]
+
+    def _decide(
+        self,
+        snap: AccessSnapshot,
+        permission: str,
+        resource_id: str | None,
+        session: Session | None,
+    ) -> bool:
+        perm = self.policy.permissions[self._permission(permission)]
         if perm.scope == ORGANIZATION:
             return bool(org_mask(self.policy, snap) & perm.mask)
         if resource_id is None:
             raise Invalid(f"{permission} is a {perm.scope} permission: name the {perm.scope}.")
-        node = self._resource(resource_id, org_id, session)
+        node = self._resource(resource_id, snap, session)
         if node.type != perm.scope:
             raise Invalid(f"{permission} applies to a {perm.scope}, not a {node.type}.")
         return bool(resource_mask(self.policy, snap, node) & perm.mask)
-
-    def check_many(self, requests: list[CheckRequest]) -> list[bool]:
-        return [self.check(r.user_id, r.permission, r.org_id, r.resource_id) for r in requests]
 
     def explain(
         self, user_id: str, permission: str, org_id: str, resource_id: str | None = None
@@ -170,7 +193,7 @@ class Authorizer:
         if perm.scope != ORGANIZATION:
             if resource_id is None:
                 raise Invalid(f"{permission} is a {perm.scope} permission: name the {perm.scope}.")
-            node = self._resource(resource_id, org_id, None)
+            node = self._resource(resource_id, snap, None)
         return explain(self.policy, snap, permission, node)
 
     # -- lookups --------------------------------------------------------------------------------
@@ -181,14 +204,12 @@ class Authorizer:
         if perm.scope == ORGANIZATION:
             raise Invalid(f"{permission} is an organization permission, not a resource one.")
         snap = self.snapshot(user_id, org_id)
-        with self.db.sessions() as s:
-            rows = s.scalars(
-                select(Resource)
-                .where(Resource.org_id == org_id, Resource.type == perm.scope)
-                .order_by(Resource.name)
-            ).all()
-        nodes = [resource_node(r) for r in rows]
-        return [n for n in nodes if resource_mask(self.policy, snap, n) & perm.mask]
+        nodes = sorted(self._index(snap).values(), key=lambda n: (n.name, n.id))
+        return [
+            n
+            for n in nodes
+            if n.type == perm.scope and resource_mask(self.policy, snap, n) & perm.mask
+        ]
 
     def lookup_subjects(
         self, permission: str, org_id: str, resource_id: str | None = None

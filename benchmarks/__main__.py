@@ -1,0 +1,134 @@
+"""``python -m benchmarks [--quick]``: seed, check both engines agree, time, print one table."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+from benchmarks.agreement import compare
+from benchmarks.cases import casbin_cases, tenantry_cases
+from benchmarks.dataset import DataSet, Shape, seed
+from benchmarks.peer import Peer, build_peer
+from benchmarks.pg import ENV, copied_to_postgres
+from benchmarks.report import table
+from benchmarks.timing import Case, Result, measure
+from benchmarks.workload import Workload, make_workload
+from tenantry.core import Tenantry
+from tenantry.mail.transports import MailboxTransport
+from tenantry.store.migrate import upgrade
+
+POLICY = "verkkokurssikassa"
+FULL, QUICK = Shape(50, 40, 20), Shape(3, 8, 4)
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        default=os.environ.get("TENANTRY_BENCH_QUICK") == "1",
+        help=f"tiny data set ({QUICK}), short repeats: a smoke run (or TENANTRY_BENCH_QUICK=1)",
+    )
+    parser.add_argument("--seed", type=int, default=20240601)
+    return parser.parse_args(argv)
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _pair(stack: ExitStack, url: str, workdir: Path) -> tuple[Tenantry, Tenantry]:
+    """Two Tenantry instances over one database: the cache trusted, and validated."""
+    mail = MailboxTransport(workdir / "mailbox")
+    fast = Tenantry(url, POLICY, validate_cache=False, mail=mail)
+    stack.callback(fast.close)
+    checked = Tenantry(fast.db, POLICY, validate_cache=True, mail=mail)
+    stack.callback(checked.authz.close)
+    return fast, checked
+
+
+def _agree(name: str, t: Tenantry, peer: Peer, data: DataSet, seed_: int, n: int) -> None:
+    agreement = compare(t.authz, peer, data, random.Random(seed_), n)
+    print(f"agreement ({name} vs casbin): {agreement}", flush=True)
+    if not agreement.ok:
+        for line in agreement.mismatches:
+            print(f"  disagree: {line}", file=sys.stderr)
+        raise SystemExit(f"{name} and casbin disagree: the timings would not compare like answers")
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parse(argv)
+    shape = QUICK if args.quick else FULL
+    samples, size, repeats, target_s = (200, 100, 3, 0.01) if args.quick else (1000, 1000, 5, 0.15)
+    started = time.perf_counter()
+    with ExitStack() as stack:
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tenantry-bench-")))
+        url = f"sqlite:///{workdir / 'bench.db'}"
+        upgrade(url)
+        fast, checked = _pair(stack, url, workdir)
+        _say(f"seeding {shape} through the services ...")
+        t0 = time.perf_counter()
+        data = seed(fast, shape, random.Random(args.seed))
+        seeded_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        peer = build_peer(fast.db, fast.policy, workdir)
+        peer_s = time.perf_counter() - t0
+        print(
+            f"data set: {shape} = {len(data.users)} users, {data.membership_count} memberships, "
+            f"{sum(map(len, data.checkouts.values()))} checkouts (SQLite file, seeded in "
+            f"{seeded_s:.1f} s); casbin: {peer.lines} policy lines, loaded in {peer_s:.2f} s"
+        )
+        _agree("tenantry/sqlite", fast, peer, data, args.seed + 1, samples)
+        work = make_workload(random.Random(args.seed + 2), data, fast.policy, size)
+        cases = tenantry_cases("tenantry/sqlite", fast.authz, checked.authz, work)
+        cases += casbin_cases(peer, data.checkouts, work)
+        runs = (repeats, target_s)
+        results = _run(cases, *runs)
+        pg_url = os.environ.get(ENV)
+        if pg_url:
+            results += _postgres(pg_url, fast, peer, data, work, args.seed, samples, runs)
+        print()
+        print(table(results))
+        print()
+        print(
+            f"{repeats} repeats per row, each ~{target_s:g} s after a warm-up; µs/op is the "
+            f"median repeat, ops/s its inverse; queries/op counts the SQL statements sent "
+            f"(BEGIN aside) over 50 ops. Whole run {time.perf_counter() - started:.0f} s."
+        )
+
+
+def _run(cases: list[Case], repeats: int, target_s: float) -> list[Result]:
+    results = []
+    for case in cases:
+        _say(f"timing {case.engine}: {case.label}")
+        results.append(measure(case, repeats, target_s))
+    return results
+
+
+def _postgres(
+    url: str,
+    source: Tenantry,
+    peer: Peer,
+    data: DataSet,
+    work: Workload,
+    seed_: int,
+    samples: int,
+    runs: tuple[int, float],
+) -> list[Result]:
+    _say("copying the data set to PostgreSQL ...")
+    with ExitStack() as stack:
+        stack.enter_context(copied_to_postgres(url, source.db))
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tenantry-pg-")))
+        fast, checked = _pair(stack, url, workdir)
+        _agree("tenantry/pg", fast, peer, data, seed_ + 1, samples)
+        return _run(tenantry_cases("tenantry/pg", fast.authz, checked.authz, work), *runs)
+
+
+if __name__ == "__main__":
+    main()

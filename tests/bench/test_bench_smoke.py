@@ -1,0 +1,49 @@
+"""The benchmark must keep running: ``python -m benchmarks --quick`` on a tiny data set prints
+every row, and tenantry and casbin agree on every sampled question. Nothing here is timed."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks.cases import CASBIN_ROWS, FAST_ROWS, TENANTRY_ROWS
+from benchmarks.report import HEADERS
+
+ROOT = Path(__file__).resolve().parents[2]
+EXPECTED = (
+    [("tenantry/sqlite", row) for row in TENANTRY_ROWS]
+    + [("casbin", row) for row in CASBIN_ROWS]
+    + [("casbin/fast", row) for row in FAST_ROWS]
+)
+
+
+def test_quick_benchmark_prints_every_row_and_full_agreement() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "TENANTRY_BENCH_DATABASE_URL"}
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    out = run.stdout
+
+    agreement = re.search(r"(\d+)/(\d+) checks agree \(100\.0%.*?(\d+)/(\d+) lookups agree", out)
+    assert agreement, out
+    checks, of, lookups, lookups_of = map(int, agreement.groups())
+    assert checks == of > 0 and lookups == lookups_of > 0
+
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.split()[:2] == list(HEADERS[:2]))
+    rows = lines[header + 2 :]
+    for engine, label in EXPECTED:
+        matching = [r for r in rows if r.startswith(engine + " ") and f" {label} " in r]
+        assert len(matching) == 1, f"{engine} / {label} missing from\n{out}"
+        numbers = matching[0].split(label, 1)[1].split()
+        assert len(numbers) == len(HEADERS) - 2, matching[0]
+        assert float(numbers[2].replace(",", "")) > 0  # µs/op
