@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 from tenantry import clock
 from tenantry.accounts.emails import normalize_email
 from tenantry.accounts.models import User
-from tenantry.accounts.passwords import hash_password
-from tenantry.errors import Conflict, Invalid, NotFound
+from tenantry.accounts.passwords import hash_password, verify_password
+from tenantry.errors import Conflict, DomainError, Kind, NotFound
+from tenantry.text import display_name
 
 
 class EmailTaken(Conflict):
@@ -19,9 +20,7 @@ class EmailTaken(Conflict):
 def create_user(session: Session, *, email: str, name: str, password: str | None) -> User:
     """A new account; the email is normalised and must be free."""
     address = normalize_email(email)
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise Invalid("A name is required (at most 200 characters).")
+    name = display_name(name, "An account")
     if session.scalar(select(User.id).where(User.email == address)) is not None:
         raise EmailTaken("An account with this email already exists.")
     user = User(
@@ -55,3 +54,15 @@ def user_by_email(session: Session, email: str) -> User:
 def touch(session: Session, user: User) -> None:
     """Keep "last active" (Dystr's members table shows it)."""
     user.last_active_at = clock.now()
+
+
+class WrongPassword(DomainError):
+    code = "WRONG_PASSWORD"
+    kind = Kind.FORBIDDEN
+
+
+def change_password(session: Session, user: User, *, current: str, new: str) -> None:
+    """Set a new password after proving the current one."""
+    if not verify_password(user.password_hash, current):
+        raise WrongPassword("The current password is not right.")
+    user.password_hash = hash_password(new)

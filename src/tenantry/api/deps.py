@@ -158,11 +158,9 @@ class OrgContext:
         return bool(self.mask & t.policy.permissions[permission].mask)
 
 
-def org_context(
-    t: App, principal: CurrentPrincipal, org_id: Annotated[str, Path(max_length=64)]
-) -> OrgContext:
-    """The caller's access in the organization named by the path. Anyone with no access at
-    all gets 404, exactly as for an organization that does not exist."""
+def resolve_org_context(t: Tenantry, principal: Principal, org_id: str) -> OrgContext:
+    """The caller's access in the organization. Anyone with no access at all gets 404,
+    exactly as for an organization that does not exist."""
     if principal.key is not None:
         if principal.key.org_id != org_id:
             raise NotFound("No such organization.")
@@ -174,6 +172,18 @@ def org_context(
     if not snap.is_member and not mask:
         raise NotFound("No such organization.")
     return OrgContext(org_id, principal, snap, mask)
+
+
+def org_context(
+    request: Request,
+    t: App,
+    principal: CurrentPrincipal,
+    org_id: Annotated[str, Path(max_length=64)],
+) -> OrgContext:
+    """The organization named by the path, as the caller reaches it."""
+    ctx = resolve_org_context(t, principal, org_id)
+    request.state.org_context = ctx  # a refusal later in the request is audited against it
+    return ctx
 
 
 OrgAccess = Annotated[OrgContext, Depends(org_context)]

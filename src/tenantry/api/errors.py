@@ -12,8 +12,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from tenantry.audit.service import record_denial
 from tenantry.errors import DomainError, Kind
 
 log = logging.getLogger("tenantry.api")
@@ -82,10 +85,31 @@ def _allowed_methods(app: FastAPI, path: str) -> list[str]:
     return sorted(set().union(*(m for n, m in matches if n == fewest)))
 
 
+def _audit_denial(request: Request, ctx: Any, exc: DomainError) -> None:
+    route = request.scope.get("route")
+    action = f"{request.method} {getattr(route, 'path', request.url.path)}"
+    detail = {k: v for k, v in exc.details.items() if k in ("permission", "role", "roles")}
+    try:
+        with request.app.state.tenantry.db.transaction() as s:
+            record_denial(
+                s,
+                actor=ctx.principal.actor,
+                org_id=ctx.org_id,
+                action=action,
+                code=exc.code,
+                detail=detail,
+            )
+    except SQLAlchemyError:  # the refusal itself must still reach the caller
+        log.exception("could not audit a denied request")
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
         status = STATUS[exc.kind]
+        ctx = getattr(request.state, "org_context", None)
+        if status == 403 and ctx is not None:
+            await run_in_threadpool(_audit_denial, request, ctx, exc)
         headers = {}
         if status == 429 and "retry_after" in exc.details:
             headers["Retry-After"] = str(exc.details["retry_after"])
@@ -112,6 +136,17 @@ def install(app: FastAPI) -> None:
             # every method the path supports, across routes (Starlette names only the first)
             headers["Allow"] = ", ".join(_allowed_methods(app, request.url.path))
         return JSONResponse(body(code, message), exc.status_code, headers=headers)
+
+    @app.exception_handler(DBAPIError)
+    async def database_unavailable(request: Request, exc: DBAPIError) -> JSONResponse:
+        # a lost connection, a server restart, a lock timeout: nothing was committed, and the
+        # same request may simply be sent again
+        log.warning("database error on %s %s: %s", request.method, request.url.path, exc.orig)
+        return JSONResponse(
+            body("RETRY", "The database is unavailable for a moment; send the request again."),
+            503,
+            headers={"Retry-After": "1"},
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

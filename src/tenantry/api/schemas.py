@@ -11,7 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 # at least one visible character: names are shown in lists and emails
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
+# no control characters, at least one visible one (see tenantry.text.display_name)
+_NO_CONTROL = r"[^\x00-\x1f\x7f-\x9f]"
+_NAME = rf"^{_NO_CONTROL}*[^\s\x00-\x1f\x7f-\x9f]{_NO_CONTROL}*$"
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_NAME)]
 # what accounts.emails.normalize_email accepts (internationalised domains in their ASCII form)
 Email = Annotated[
     str,
@@ -51,6 +54,14 @@ class SignUpIn(In):
 class SignInIn(In):
     email: Email
     password: Password
+
+
+class PasswordChangeIn(In):
+    current_password: Password
+    new_password: NewPassword
+    end_other_sessions: bool = Field(
+        default=True, description="Sign out every other session of this account."
+    )
 
 
 class UserOut(Out):

@@ -16,6 +16,7 @@ from tenantry.errors import Invalid, NotFound
 from tenantry.members import rules
 from tenantry.orgs.service import lock_org
 from tenantry.policy.model import MembershipMode
+from tenantry.text import display_name
 
 TOKEN_KIND = "tnk"
 
@@ -36,9 +37,7 @@ def create_key(
     lock_org(session, org_id)
     actor_snap = actor_snapshot(session, authz, actor, org_id)
     rules.require(policy, actor_snap, policy.api_keys_permission, "Creating API keys")
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise Invalid("An API key needs a name (at most 200 characters).")
+    name = display_name(name, "An API key")
     roles, perms = set(roles), rules.check_permissions_known(policy, permissions)
     if policy.membership is MembershipMode.PERMISSIONS:
         if not perms:

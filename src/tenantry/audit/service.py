@@ -63,6 +63,26 @@ def record(
     return event
 
 
+def record_denial(
+    session: Session, *, actor: Actor, org_id: str, action: str, code: str, detail: dict[str, Any]
+) -> AuditEvent:
+    """An attempt the rules refused. Written in its own transaction (the refused one rolled
+    back) and without a revision bump: nothing changed, so no cache needs dropping."""
+    event = AuditEvent(
+        org_id=org_id,
+        actor_id=actor.user_id or actor.key_id,
+        actor=actor.label,
+        ip=actor.ip,
+        action="access.denied",
+        target_type="request",
+        target=action,
+        after={"code": code, **detail},
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
 def bump_revision(session: Session, org_id: str) -> None:
     session.execute(
         update(Organization)

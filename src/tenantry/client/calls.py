@@ -66,6 +66,19 @@ def sign_out_everywhere() -> Call[dict[str, int]]:
     return Call("POST", "/v1/auth/signout-everywhere", dict[str, int])
 
 
+def change_password(
+    current: str, new: str, *, end_other_sessions: bool = True
+) -> Call[dict[str, int]]:
+    body = _body(
+        schemas.PasswordChangeIn(
+            current_password=current, new_password=new, end_other_sessions=end_other_sessions
+        )
+    )
+    return Call(
+        "POST", "/v1/me/password", dict[str, int], body | {"end_other_sessions": end_other_sessions}
+    )
+
+
 def me() -> Call[schemas.MeOut]:
     return Call("GET", "/v1/me", schemas.MeOut)
 

@@ -17,6 +17,7 @@ from tenantry.members._rows import insert_membership
 from tenantry.members.models import CrossOrgRole, Membership
 from tenantry.orgs.models import Organization
 from tenantry.policy.model import MembershipMode, Policy
+from tenantry.text import display_name
 
 
 class OrgHasChildren(Invalid):
@@ -63,9 +64,7 @@ def create_org(
 ) -> Organization:
     """A new organization; its creator becomes its owner (or administrator with everything)."""
     policy = authz.policy
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise Invalid("An organization needs a name (at most 200 characters).")
+    name = display_name(name, "An organization")
     parent = None
     if parent_id is not None:
         parent = lock_org(session, parent_id)
@@ -158,9 +157,7 @@ def update_org(
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     if name is not None:
-        name = name.strip()
-        if not name or len(name) > 200:
-            raise Invalid("An organization needs a name (at most 200 characters).")
+        name = display_name(name, "An organization")
         before["name"], after["name"] = org.name, name
         org.name = name
     if settings is not None:

@@ -22,6 +22,7 @@ from tenantry.members.models import Membership
 from tenantry.orgs.service import lock_org
 from tenantry.policy.model import Policy, ResourceType
 from tenantry.resources.models import Resource, ResourceExclusion, ResourceGrant
+from tenantry.text import display_name
 
 
 class ResourceNameTaken(Conflict):
@@ -44,10 +45,7 @@ def _type(policy: Policy, rtype: str) -> ResourceType:
 
 
 def _name(name: str) -> str:
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise Invalid("A resource needs a name (at most 200 characters).")
-    return name
+    return display_name(name, "A resource")
 
 
 def get_resource(session: Session, org_id: str, resource_id: str) -> Resource:

@@ -18,7 +18,14 @@ from starlette.datastructures import FormData
 
 from tenantry.accounts import sessions
 from tenantry.accounts.models import AuthSession, User
-from tenantry.api.deps import SESSION_COOKIE, App, OrgContext, Principal, client_ip, org_context
+from tenantry.api.deps import (
+    SESSION_COOKIE,
+    App,
+    OrgContext,
+    Principal,
+    client_ip,
+    resolve_org_context,
+)
 from tenantry.core import Tenantry
 from tenantry.tokens import matches_plain
 
@@ -119,4 +126,4 @@ PreSessionForm = Annotated[FormData, Depends(pre_session_form)]
 
 def org_access(t: Tenantry, viewer: Viewer, org_id: str) -> OrgContext:
     """The viewer's access in the organization (404 for strangers, as the API does)."""
-    return org_context(t, viewer.principal, org_id)
+    return resolve_org_context(t, viewer.principal, org_id)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from tenantry.accounts import sessions
-from tenantry.accounts.service import create_user
+from tenantry.accounts.service import change_password, create_user
 from tenantry.api import schemas
 from tenantry.api.deps import SESSION_COOKIE, App, CurrentPrincipal, CurrentUser, Tx, client_ip
 from tenantry.audit.service import Actor
+from tenantry.errors import PermissionDenied
 from tenantry.orgs.service import create_org, orgs_of_user
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
@@ -84,6 +85,21 @@ def sign_out_everywhere(user: CurrentUser, response: Response, s: Tx) -> dict[st
     ended = sessions.end_all_sessions(s, user.id)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return {"ended": ended}
+
+
+@router.post("/me/password", summary="Change my password")
+def change_my_password(
+    body: schemas.PasswordChangeIn, principal: CurrentPrincipal, s: Tx
+) -> dict[str, int]:
+    """With ``end_other_sessions`` (the default) every other session of the account ends at
+    once; this one stays signed in."""
+    user = s.merge(principal.user) if principal.user else None
+    if user is None:
+        raise PermissionDenied("This needs a signed-in user, not an API key.")
+    change_password(s, user, current=body.current_password, new=body.new_password)
+    keep = principal.auth_session.id if principal.auth_session else None
+    ended = sessions.end_all_sessions(s, user.id, keep=keep) if body.end_other_sessions else 0
+    return {"ended_sessions": ended}
 
 
 @router.get("/me", summary="The signed-in user and their organizations")
