@@ -80,3 +80,15 @@ def test_who_can_do_p_here_lists_exactly_the_holders(api_for):
     add_member(api.t, org, member, ["member"])
     page = owner.client.send(calls.list_members(owner.org_id, permission="org.members.invite"))
     assert [m.email for m in page.items] == ["admin@example.com", "owner@example.com"]
+
+
+def test_an_organization_permission_names_no_resource(api_for):
+    api = api_for("verkkokurssikassa")
+    owner = api.sign_up()
+    checkout = owner.client.send(calls.create_resource(owner.org_id, "checkout", "Spring"))
+    with pytest.raises(ApiError) as caught:
+        owner.client.send(calls.check(owner.id, "org.delete", owner.org_id, checkout.id))
+    assert caught.value.status == 422
+    assert owner.client.send(
+        calls.check(owner.id, "checkout.view", owner.org_id, checkout.id)
+    ).allowed

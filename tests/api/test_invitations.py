@@ -443,3 +443,22 @@ def test_concurrent_invitations_for_the_last_seat_exactly_one_wins(api_for):
     assert sorted(outcomes) == ["SEAT_LIMIT"] * 7 + ["ok"]
     with api.t.db.sessions() as s:
         assert len(s.scalars(select(Invitation)).all()) == 1
+
+
+def test_cancelling_twice_changes_nothing_and_an_accepted_invite_is_a_409(api_for):
+    api = api_for("distribu")
+    owner = api.sign_up()
+    out = owner.client.send(
+        calls.invite(owner.org_id, ["a@example.com", "b@example.com"], roles=["member"])
+    )
+    first, second = (r.invitation.id for r in out.results)
+    owner.client.send(calls.cancel_invitation(owner.org_id, first))
+    owner.client.send(calls.cancel_invitation(owner.org_id, first))
+    b = api.sign_up("b@example.com")
+    b.client.send(calls.accept_invitation(_link_token(api, "b@example.com")))
+    with pytest.raises(ApiError) as caught:
+        owner.client.send(calls.cancel_invitation(owner.org_id, second))
+    assert (caught.value.status, caught.value.code) == (409, "INVITE_NOT_PENDING")
+    with pytest.raises(ApiError) as caught:
+        owner.client.send(calls.resend_invitation(owner.org_id, first))
+    assert (caught.value.status, caught.value.code) == (409, "INVITE_NOT_PENDING")

@@ -20,6 +20,7 @@ from tenantry.api.routes import (
     checks,
     cross_roles,
     invitations,
+    lookups,
     members,
     orgs,
     policy,
@@ -68,11 +69,13 @@ def create_app(tenantry: Tenantry | None = None, settings: Settings | None = Non
         checks,
         apikeys,
         resources,
-        cross_roles,
+        lookups,
         audit,
         policy,
     ):
         app.include_router(module.router, responses=documented)
+    if any(role.cross_org for role in t.policy.roles.values()):
+        app.include_router(cross_roles.router, responses=documented)
     web.install(app)  # the dashboard: HTML pages and /static
 
     @app.get("/healthz", tags=["service"], summary="Liveness and database reachability")

@@ -62,10 +62,12 @@ def _specialise(schema: dict[str, Any], policy: Policy) -> dict[str, Any]:
         props("MemberUpdateIn")["permissions"] = {
             "anyOf": [perm_list | {"minItems": 0}, {"type": "null"}]
         }
-    if "ResourceGrantIn" in comps:
-        props("ResourceGrantIn")["role"] = _enum(resource_roles)
-    if "AccessChangeIn" in comps:
-        props("AccessChangeIn")["role"] = {"anyOf": [_enum(resource_roles), {"type": "null"}]}
+    if "InviteIn" in comps:
+        grants = props("InviteIn")["resource_grants"]
+        grants["additionalProperties"] = _enum(resource_roles)
+    if "AccessIn" in comps:
+        access = props("AccessIn")["changes"]
+        access["additionalProperties"] = {"anyOf": [_enum(resource_roles), {"type": "null"}]}
     if "ResourceIn" in comps:
         props("ResourceIn")["type"] = _enum(list(policy.resource_types))
         props("ResourceIn")["visibility"] = {"anyOf": [_enum(visibilities), {"type": "null"}]}
@@ -73,6 +75,8 @@ def _specialise(schema: dict[str, Any], policy: Policy) -> dict[str, Any]:
         props("ResourceUpdateIn")["visibility"] = {"anyOf": [_enum(visibilities), {"type": "null"}]}
     if "OrgIn" in comps:
         props("OrgIn")["kind"] = {"anyOf": [_enum(kinds), {"type": "null"}]}
+    if "CrossRoleIn" in comps:
+        props("CrossRoleIn")["role"] = _enum([r.name for r in policy.roles.values() if r.cross_org])
     if "CheckIn" in comps:
         base = comps["CheckIn"]
         org_check = copy.deepcopy(base)
@@ -105,7 +109,10 @@ def _specialise(schema: dict[str, Any], policy: Policy) -> dict[str, Any]:
                 ):
                     values = resource_perms  # asked of resources
                 if param.get("in") == "query" and values is not None:
-                    param["schema"] = {"anyOf": [_enum(values), {"type": "null"}]}
+                    enum = _enum(values)
+                    param["schema"] = (
+                        enum if param.get("required") else {"anyOf": [enum, {"type": "null"}]}
+                    )
     return schema
 
 

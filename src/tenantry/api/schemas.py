@@ -144,7 +144,9 @@ class MemberUpdateIn(In):
 
 
 class BulkRemoveIn(In):
-    user_ids: Annotated[list[Id], Field(min_length=1, max_length=500)]
+    user_ids: Annotated[
+        list[Id], Field(min_length=1, max_length=500, json_schema_extra={"uniqueItems": True})
+    ]
 
 
 class TransferIn(In):
@@ -246,15 +248,13 @@ class ResourceOut(Out):
     created_at: datetime
 
 
-class AccessChangeIn(In):
-    resource_id: Id
-    role: Ident | None = Field(
-        description="A role of the resource's type, or null to remove access."
-    )
+# resource id -> role (or null to remove access): an object, so a resource appears once
+AccessMap = Annotated[dict[Id, Ident | None], Field(min_length=1, max_length=500)]
+GrantMap = Annotated[dict[Id, Ident], Field(max_length=500)]
 
 
 class AccessIn(In):
-    changes: Annotated[list[AccessChangeIn], Field(min_length=1, max_length=500)]
+    changes: AccessMap = Field(description="Resource id -> role on it, or null to remove access.")
 
 
 class ResourceAccessOut(Out):
@@ -301,16 +301,13 @@ class PolicyOut(Out):
 # -- invitations ----------------------------------------------------------------------------
 
 
-class ResourceGrantIn(In):
-    resource_id: Id
-    role: Ident
-
-
 class InviteIn(In):
     emails: Annotated[list[Email], Field(min_length=1, max_length=100)]
     roles: Annotated[list[Ident], Field(max_length=50)] = []
     permissions: Annotated[list[Ident], Field(max_length=500)] = []
-    resource_grants: Annotated[list[ResourceGrantIn], Field(max_length=500)] = []
+    resource_grants: GrantMap = Field(
+        default_factory=dict, description="Resource id -> the role everyone invited gets on it."
+    )
 
 
 class InvitationOut(Out):
@@ -318,7 +315,7 @@ class InvitationOut(Out):
     email: str
     roles: list[str]
     permissions: list[str]
-    resource_grants: list[dict[str, str]]
+    resource_grants: dict[str, str] = Field(description="Resource id -> role.")
     invited_by: str | None = Field(description="The inviter's email, if they still exist.")
     sent_at: datetime
     expires_at: datetime

@@ -176,6 +176,8 @@ class Authorizer:
     ) -> bool:
         perm = self.policy.permissions[self._permission(permission)]
         if perm.scope == ORGANIZATION:
+            if resource_id is not None:
+                raise Invalid(f"{permission} is an organization permission: name no resource.")
             return bool(org_mask(self.policy, snap) & perm.mask)
         if resource_id is None:
             raise Invalid(f"{permission} is a {perm.scope} permission: name the {perm.scope}.")

@@ -267,7 +267,7 @@ def set_member_access(
     org_id: str, user_id: str, changes: dict[str, str | None]
 ) -> Call[list[schemas.ResourceAccessOut]]:
     """``changes``: resource id -> role name, or None to remove access."""
-    body = {"changes": [{"resource_id": rid, "role": role} for rid, role in changes.items()]}
+    body = {"changes": dict(changes)}
     return Call(
         "PUT", f"/v1/orgs/{org_id}/members/{user_id}/access", list[schemas.ResourceAccessOut], body
     )
@@ -289,9 +289,7 @@ def invite(
         "emails": emails,
         "roles": roles or [],
         "permissions": permissions or [],
-        "resource_grants": [
-            {"resource_id": r, "role": role} for r, role in (resource_grants or {}).items()
-        ],
+        "resource_grants": dict(resource_grants or {}),
     }
     return Call("POST", f"/v1/orgs/{org_id}/invitations", schemas.InviteOut, body)
 

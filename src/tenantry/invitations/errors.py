@@ -39,3 +39,9 @@ class InviterLacksGrant(PermissionDenied):
 
 class AlreadyInvited(Conflict):
     code = "ALREADY_INVITED"
+
+
+class InvitationNotPending(Conflict):
+    """Managing an invitation that was already accepted (the person is a member now)."""
+
+    code = "INVITE_NOT_PENDING"

@@ -29,6 +29,7 @@ from tenantry.invitations.errors import (
     InvitationCancelled,
     InvitationExpired,
     InvitationNotFound,
+    InvitationNotPending,
     InvitationUsed,
     InviteEmailMismatch,
     InviterLacksGrant,
@@ -323,7 +324,8 @@ def get_invitation(session: Session, org_id: str, invitation_id: str) -> Invitat
 def cancel(
     session: Session, authz: Authorizer, *, actor: Actor, org_id: str, invitation_id: str
 ) -> None:
-    """Delete a pending invitation: its link stops working at once and its seat is free."""
+    """Delete a pending invitation: its link stops working at once and its seat is free.
+    Cancelling it again changes nothing; an accepted one is a member now (409)."""
     policy = authz.policy
     lock_org(session, org_id)
     rules.require(
@@ -333,7 +335,12 @@ def cancel(
         "Cancelling invitations",
     )
     inv = get_invitation(session, org_id, invitation_id)
-    check_pending(inv)
+    if inv.status == CANCELLED:
+        return
+    if inv.status == ACCEPTED:
+        raise InvitationNotPending(
+            f"{inv.email} accepted this invitation; remove the member instead."
+        )
     inv.status = CANCELLED
     inv.pending_email = None
     inv.cancelled_at = clock.now()
@@ -363,7 +370,8 @@ def resend(
     inviter = actor_snapshot(session, authz, actor, org_id)
     rules.require(policy, inviter, policy.invite_permission, "Resending invitations")
     inv = get_invitation(session, org_id, invitation_id)
-    check_pending(inv)
+    if inv.status != PENDING:
+        raise InvitationNotPending(f"This invitation was {inv.status}; send a new one instead.")
     if clock.now() >= inv.expires_at:
         # an expired invitation gave its seat back: resending takes one again
         if _live_pending(session, org_id, inv.email) is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tenantry.errors import Conflict, DomainError, Kind, PermissionDenied
+from tenantry.errors import Conflict, NotFound, PermissionDenied
 
 
 class GrantExceedsOwnPermissions(PermissionDenied):
@@ -55,6 +55,12 @@ class SeatLimit(Conflict):
     code = "SEAT_LIMIT"
 
 
-class NotAMember(DomainError):
+class NotAMember(Conflict):
+    """A request body names someone who is not (or no longer) a member: the request is well
+    formed but does not fit the organization as it is now."""
+
     code = "NOT_A_MEMBER"
-    kind = Kind.INVALID
+
+
+class MemberNotFound(NotFound):
+    """The user named is not a member of this organization (404 when the path names them)."""

@@ -26,6 +26,7 @@ from tenantry.members.errors import (
     CannotChangeOwnRole,
     CannotRemoveSelf,
     LastOwner,
+    MemberNotFound,
     NotAMember,
     SeatLimit,
     UniqueRoleTaken,
@@ -56,7 +57,7 @@ def _target(
     )
     user = session.get(User, user_id)
     if membership is None or user is None:
-        raise NotFound("No such member in this organization.")
+        raise MemberNotFound("No such member in this organization.", user_id=user_id)
     return membership, authz.snapshot(user_id, org_id, session), user
 
 

@@ -9,13 +9,11 @@ from fastapi.responses import Response
 
 from tenantry.accounts import sessions
 from tenantry.accounts.models import AuthSession
-from tenantry.accounts.service import create_user
 from tenantry.api.deps import SESSION_COOKIE, App, client_ip
 from tenantry.api.errors import STATUS
 from tenantry.api.routes.accounts import set_session_cookie
-from tenantry.audit.service import Actor
 from tenantry.errors import DomainError
-from tenantry.orgs.service import create_org
+from tenantry.orgs.signup import sign_up
 from tenantry.tokens import matches_plain
 from tenantry.web._auth import (
     CSRF_FIELD,
@@ -94,25 +92,21 @@ def signup(request: Request, form: PreSessionForm, t: App) -> Response:
     ip = client_ip(request)
     try:
         with t.db.transaction() as s:
-            user = create_user(
+            done = sign_up(
                 s,
+                t.authz,
                 email=values["email"],
                 name=values["name"],
                 password=str(form.get("password", "")),
+                organization_name=values["organization"],
+                ip=ip,
             )
-            org = create_org(
-                s,
-                t.authz,
-                actor=Actor(user.id, user.email, ip),
-                creator=user,
-                name=values["organization"].strip() or f"{user.name}'s organization",
-            )
-            signed = sessions.start_session(s, user, ip=ip)
     except DomainError as exc:
         return pre_session_page(
             request, "signup.html", STATUS[exc.kind], error=exc.message, values=values
         )
-    return signed_in_redirect(request, f"/orgs/{org.id}", signed.token)
+    landing = f"/orgs/{done.organization.id}" if done.organization else "/orgs"
+    return signed_in_redirect(request, landing, done.signed.token)
 
 
 @router.post("/logout")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from tenantry.accounts import sessions
-from tenantry.accounts.service import change_password, create_user
+from tenantry.accounts.service import change_password
 from tenantry.api import schemas
 from tenantry.api.deps import SESSION_COOKIE, App, CurrentPrincipal, CurrentUser, Tx, client_ip
-from tenantry.audit.service import Actor
 from tenantry.errors import PermissionDenied
-from tenantry.orgs.service import create_org, orgs_of_user
+from tenantry.orgs import signup
+from tenantry.orgs.service import orgs_of_user
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
 
@@ -43,21 +43,23 @@ def sign_up(
     body: schemas.SignUpIn, request: Request, response: Response, t: App, s: Tx
 ) -> schemas.SignedInOut:
     """Signing up creates your own organization and makes you its owner (or administrator
-    with every permission, per the policy)."""
-    user = create_user(s, email=body.email, name=body.name, password=body.password)
-    ip = client_ip(request)
-    org = create_org(
+    with every permission, per the policy) — unless the policy's organizations always have a
+    parent (the marketplace's customers), where the new account joins by invitation."""
+    done = signup.sign_up(
         s,
         t.authz,
-        actor=Actor(user.id, user.email, ip),
-        creator=user,
-        name=body.organization_name or f"{user.name}'s organization",
+        email=body.email,
+        name=body.name,
+        password=body.password,
+        organization_name=body.organization_name,
+        ip=client_ip(request),
     )
-    signed = sessions.start_session(s, user, ip=ip)
-    set_session_cookie(request, response, signed.token)
-    return signed_out(
-        signed, schemas.MembershipSummary(org_id=org.id, name=org.name, kind=org.kind)
+    set_session_cookie(request, response, done.signed.token)
+    org = done.organization
+    summary = (
+        schemas.MembershipSummary(org_id=org.id, name=org.name, kind=org.kind) if org else None
     )
+    return signed_out(done.signed, summary)
 
 
 @router.post("/auth/signin", summary="Sign in with email and password")

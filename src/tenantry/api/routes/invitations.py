@@ -36,9 +36,7 @@ def invitation_out(s: Session, t: Tenantry, inv: Invitation) -> schemas.Invitati
         email=inv.email,
         roles=list(inv.roles),
         permissions=list(inv.permissions),
-        resource_grants=[
-            {"resource_id": g["resource_id"], "role": g["role"]} for g in inv.resource_grants
-        ],
+        resource_grants={g["resource_id"]: g["role"] for g in inv.resource_grants},
         invited_by=inviter.email if inviter else None,
         sent_at=inv.sent_at,
         expires_at=inv.expires_at,
@@ -64,7 +62,8 @@ def invite(body: schemas.InviteIn, ctx: OrgAccess, t: App, response: Response) -
             roles=body.roles,
             permissions=body.permissions,
             resource_grants=[
-                invitations.ResourceGrantSpec(g.resource_id, g.role) for g in body.resource_grants
+                invitations.ResourceGrantSpec(rid, role)
+                for rid, role in body.resource_grants.items()
             ],
         )
     if all(r.error is not None for r in results):

@@ -10,6 +10,7 @@ from tenantry.api import schemas
 from tenantry.api.deps import App, OrgAccess, Tx
 from tenantry.errors import Invalid, NotFound
 from tenantry.members import service as members
+from tenantry.members.errors import MemberNotFound, NotAMember
 
 router = APIRouter(prefix="/v1/orgs/{org_id}/members", tags=["members"])
 
@@ -103,6 +104,12 @@ def remove_member(user_id: str, ctx: OrgAccess, t: App, s: Tx) -> None:
 
 @router.post("/remove", status_code=204, summary="Remove several members, all or nothing")
 def remove_many(body: schemas.BulkRemoveIn, ctx: OrgAccess, t: App, s: Tx) -> None:
-    members.remove_members(
-        s, t.authz, actor=ctx.principal.actor, org_id=ctx.org_id, user_ids=body.user_ids
-    )
+    try:
+        members.remove_members(
+            s, t.authz, actor=ctx.principal.actor, org_id=ctx.org_id, user_ids=body.user_ids
+        )
+    except MemberNotFound as exc:  # an id in the body, not the path: the request is wrong
+        who = exc.details.get("user_id")
+        raise NotAMember(
+            f"{who} is not a member of this organization; nobody was removed.", user_id=who
+        ) from None

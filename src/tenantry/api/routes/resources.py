@@ -137,6 +137,6 @@ def set_member_access(
         actor=ctx.principal.actor,
         org_id=ctx.org_id,
         user_id=user_id,
-        changes=[resources.AccessChange(c.resource_id, c.role) for c in body.changes],
+        changes=[resources.AccessChange(rid, role) for rid, role in body.changes.items()],
     )
     return member_access(user_id, ctx, t, s)

@@ -1,0 +1,62 @@
+"""Lookups: "which resources can U reach with P", "who holds P on this resource"."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from tenantry.accounts.models import User
+from tenantry.api import schemas
+from tenantry.api.deps import App, OrgAccess, OrgContext
+from tenantry.errors import Invalid, PermissionDenied
+from tenantry.resources.service import get_resource
+
+router = APIRouter(prefix="/v1/orgs/{org_id}", tags=["access"])
+
+
+def _may_look_at_others(ctx: OrgContext, t: App, user_id: str, permission: str) -> None:
+    """Anyone may ask about themselves; about others only who manages that resource type."""
+    if ctx.principal.user is not None and ctx.principal.user.id == user_id:
+        return
+    perm = t.policy.permissions.get(permission)
+    if perm is None or perm.scope not in t.policy.resource_types:
+        raise Invalid(f"{permission!r} is not a resource permission of this policy.")
+    manage = t.policy.resource_types[perm.scope].manage_permission
+    if not ctx.holds(t, manage):
+        raise PermissionDenied(
+            f"Looking up someone else's access needs '{t.policy.permissions[manage].label}'."
+        )
+
+
+@router.get("/lookup/resources", summary="Which resources can this user reach with P")
+def lookup_resources(
+    ctx: OrgAccess,
+    t: App,
+    user_id: Annotated[str, Query(max_length=64)],
+    permission: Annotated[str, Query(max_length=128)],
+) -> list[schemas.ResourceOut]:
+    _may_look_at_others(ctx, t, user_id, permission)
+    nodes = t.authz.lookup_resources(user_id, permission, ctx.org_id)
+    with t.db.reading() as s:
+        return [
+            schemas.ResourceOut.model_validate(get_resource(s, ctx.org_id, n.id)) for n in nodes
+        ]
+
+
+@router.get("/resources/{resource_id}/subjects", summary="Who holds P on this resource")
+def lookup_subjects(
+    resource_id: str,
+    ctx: OrgAccess,
+    t: App,
+    permission: Annotated[str, Query(max_length=128)],
+) -> list[schemas.SubjectOut]:
+    with t.db.reading() as s:
+        res = get_resource(s, ctx.org_id, resource_id)
+    manage = t.policy.resource_types[res.type].manage_permission
+    if not ctx.holds(t, manage):
+        raise PermissionDenied(f"This needs '{t.policy.permissions[manage].label}'.")
+    ids = t.authz.lookup_subjects(permission, ctx.org_id, resource_id)
+    with t.db.reading() as s:
+        users = [s.get_one(User, uid) for uid in ids]
+    return [schemas.SubjectOut(user_id=u.id, email=u.email) for u in users]

@@ -1,0 +1,52 @@
+"""Signing up: an account, its first session, and (where the policy allows an organization
+to stand alone) the user's own organization with them as its owner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from tenantry.accounts import sessions
+from tenantry.accounts.service import create_user
+from tenantry.audit.service import Actor
+from tenantry.authz.service import Authorizer
+from tenantry.orgs.models import Organization
+from tenantry.orgs.service import create_org
+from tenantry.text import MAX_NAME
+
+
+def default_org_name(user_name: str) -> str:
+    suffix = "'s organization"
+    return user_name[: MAX_NAME - len(suffix)].rstrip() + suffix
+
+
+@dataclass(frozen=True, slots=True)
+class SignedUp:
+    signed: sessions.Signed
+    organization: Organization | None
+
+
+def sign_up(
+    session: Session,
+    authz: Authorizer,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    organization_name: str | None,
+    ip: str | None,
+) -> SignedUp:
+    """The marketplace's customers always live under a seller: there the new account gets
+    no organization of its own and joins by invitation."""
+    user = create_user(session, email=email, name=name, password=password)
+    org = None
+    if not authz.policy.kinds[authz.policy.default_kind].parents:
+        org = create_org(
+            session,
+            authz,
+            actor=Actor(user.id, user.email, ip),
+            creator=user,
+            name=(organization_name or "").strip() or default_org_name(user.name),
+        )
+    return SignedUp(sessions.start_session(session, user, ip=ip), org)
