@@ -78,14 +78,14 @@ class Tenantry:
     def deliver_mail(self, only: list[str] | None = None) -> int:
         """Send queued mail that is due (or exactly ``only``); returns how many were sent."""
         with self.db.transaction() as s:
-            return outbox.deliver_due(
-                s,
-                self.sealer,
-                self.mail,
-                sender=self.mail_from,
-                only=only,
-                on_result=delivery_result,
-            )
+            claimed = outbox.claim_due(s, self.sealer, sender=self.mail_from, only=only)
+        sent = 0
+        for message in claimed:
+            error = outbox.send(self.mail, message)
+            sent += error is None
+            with self.db.transaction() as s:
+                outbox.record_result(s, message.id, error, on_result=delivery_result)
+        return sent
 
     def close(self) -> None:
         self.authz.close()

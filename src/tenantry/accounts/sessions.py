@@ -15,9 +15,11 @@ from tenantry.accounts.models import AuthSession, User
 from tenantry.accounts.passwords import verify_password
 from tenantry.accounts.ratelimit import SlidingWindow
 from tenantry.errors import DomainError, Invalid, Kind
+from tenantry.store.db import Database
 
 TOKEN_KIND = "tns"
 IDLE = timedelta(hours=24)
+TOUCH_EVERY = timedelta(minutes=1)  # "last active" needs no finer grain
 ABSOLUTE = timedelta(days=14)
 
 
@@ -90,7 +92,7 @@ def start_session(session: Session, user: User, *, ip: str | None) -> Signed:
 
 
 def authenticate(session: Session, token: str) -> tuple[AuthSession, User] | None:
-    """The live session a token names (and its user), refreshing "last seen"; else None."""
+    """The live session a token names, and its user; else None. Reads only."""
     parsed = tokens.parse(TOKEN_KIND, token)
     if parsed is None:
         return None
@@ -104,10 +106,24 @@ def authenticate(session: Session, token: str) -> tuple[AuthSession, User] | Non
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         return None
-    # write at most once a minute: "last active" needs no finer grain
-    if now - row.last_seen_at > timedelta(minutes=1):
-        row.last_seen_at = now
-        user.last_active_at = now
+    return row, user
+
+
+def resolve(db: Database, token: str) -> tuple[AuthSession, User] | None:
+    """Authenticate in a read transaction (no write lock for every request), then refresh
+    "last seen" / "last active" in a short write of its own at most once a minute."""
+    with db.reading() as s:
+        found = authenticate(s, token)
+        if found is None:
+            return None
+        s.expunge_all()
+    row, user = found
+    now = clock.now()
+    if now - row.last_seen_at > TOUCH_EVERY:
+        with db.transaction() as s:
+            s.execute(update(AuthSession).where(AuthSession.id == row.id).values(last_seen_at=now))
+            s.execute(update(User).where(User.id == user.id).values(last_active_at=now))
+        row.last_seen_at = user.last_active_at = now
     return row, user
 
 

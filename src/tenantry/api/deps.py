@@ -113,25 +113,20 @@ def _bearer(request: Request) -> str | None:
 def current_principal(request: Request, t: App) -> Principal:
     ip = client_ip(request)
     bearer = _bearer(request)
-    with t.db.transaction() as s:
-        if bearer is not None and bearer.startswith(apikeys.TOKEN_KIND + "_"):
-            key = apikeys.authenticate(s, bearer)
-            if key is None:
-                raise NotAuthenticated("The API key is not valid (revoked, or never issued).")
-            s.expunge(key)
-            return Principal(None, key, None, ip)
-        token = bearer or request.cookies.get(SESSION_COOKIE)
-        found = sessions.authenticate(s, token) if token else None
-        if found is None:
-            raise NotAuthenticated("Sign in first: no valid session or API key was sent.")
-        row, user = found
-        if bearer is None and request.method in UNSAFE:
-            # cookie-authenticated writes must prove they come from our own pages
-            sent = request.headers.get(CSRF_HEADER, "")
-            if not matches_plain(sent, row.csrf_token):
-                raise CsrfFailed("Missing or wrong CSRF token for a cookie-authenticated change.")
-        s.flush()  # keep "last seen" / "last active" before detaching the rows
-        s.expunge_all()
+    if bearer is not None and bearer.startswith(apikeys.TOKEN_KIND + "_"):
+        key = apikeys.authenticate(t.db, bearer)
+        if key is None:
+            raise NotAuthenticated("The API key is not valid (revoked, or never issued).")
+        return Principal(None, key, None, ip)
+    token = bearer or request.cookies.get(SESSION_COOKIE)
+    found = sessions.resolve(t.db, token) if token else None
+    if found is None:
+        raise NotAuthenticated("Sign in first: no valid session or API key was sent.")
+    row, user = found
+    cookie_write = bearer is None and request.method in UNSAFE
+    # cookie-authenticated writes must prove they come from our own pages
+    if cookie_write and not matches_plain(request.headers.get(CSRF_HEADER, ""), row.csrf_token):
+        raise CsrfFailed("Missing or wrong CSRF token for a cookie-authenticated change.")
     return Principal(user, None, row, ip)
 
 

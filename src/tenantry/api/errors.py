@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -85,9 +85,14 @@ def _allowed_methods(app: FastAPI, path: str) -> list[str]:
     return sorted(set().union(*(m for n, m in matches if n == fewest)))
 
 
-def _audit_denial(request: Request, ctx: Any, exc: DomainError) -> None:
+def _route(request: Request) -> str:
+    """The route's template (``/invite/{token}``), never the path with its secrets."""
     route = request.scope.get("route")
-    action = f"{request.method} {getattr(route, 'path', request.url.path)}"
+    return str(getattr(route, "path", "(no route)"))
+
+
+def _audit_denial(request: Request, ctx: Any, exc: DomainError) -> None:
+    action = f"{request.method} {_route(request)}"
     detail = {k: v for k, v in exc.details.items() if k in ("permission", "role", "roles")}
     try:
         with request.app.state.tenantry.db.transaction() as s:
@@ -137,11 +142,19 @@ def install(app: FastAPI) -> None:
             headers["Allow"] = ", ".join(_allowed_methods(app, request.url.path))
         return JSONResponse(body(code, message), exc.status_code, headers=headers)
 
+    @app.exception_handler(IntegrityError)
+    async def constraint_conflict(request: Request, exc: IntegrityError) -> JSONResponse:
+        # a concurrent request took what this one wanted (a unique email, a unique role)
+        return JSONResponse(
+            body("CONFLICT", "A concurrent change conflicts with this one; reload and retry."),
+            409,
+        )
+
     @app.exception_handler(DBAPIError)
     async def database_unavailable(request: Request, exc: DBAPIError) -> JSONResponse:
         # a lost connection, a server restart, a lock timeout: nothing was committed, and the
         # same request may simply be sent again
-        log.warning("database error on %s %s: %s", request.method, request.url.path, exc.orig)
+        log.warning("database error on %s %s: %s", request.method, _route(request), exc.orig)
         return JSONResponse(
             body("RETRY", "The database is unavailable for a moment; send the request again."),
             503,
@@ -150,5 +163,5 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.exception("unhandled error on %s %s", request.method, _route(request))
         return JSONResponse(body("INTERNAL", "Something went wrong on our side."), 500)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tenantry import clock, tokens
@@ -16,6 +17,7 @@ from tenantry.errors import Invalid, NotFound
 from tenantry.members import rules
 from tenantry.orgs.service import lock_org
 from tenantry.policy.model import MembershipMode
+from tenantry.store.db import Database
 from tenantry.text import display_name
 
 TOKEN_KIND = "tnk"
@@ -104,14 +106,21 @@ def revoke_key(
     )
 
 
-def authenticate(session: Session, token: str) -> ApiKey | None:
-    """The live key a bearer token names, or None."""
+def authenticate(db: Database, token: str) -> ApiKey | None:
+    """The live key a bearer token names (detached), or None; "last used" is refreshed in a
+    short write of its own at most once a minute."""
     parsed = tokens.parse(TOKEN_KIND, token)
     if parsed is None:
         return None
     lookup, secret = parsed
-    key = session.scalar(select(ApiKey).where(ApiKey.lookup == lookup))
-    if key is None or key.revoked_at is not None or not tokens.matches(secret, key.secret_hash):
-        return None
-    key.last_used_at = clock.now()
+    with db.reading() as s:
+        key = s.scalar(select(ApiKey).where(ApiKey.lookup == lookup))
+        if key is None or key.revoked_at is not None or not tokens.matches(secret, key.secret_hash):
+            return None
+        s.expunge(key)
+    now = clock.now()
+    if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
+        with db.transaction() as s:
+            s.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
+        key.last_used_at = now
     return key

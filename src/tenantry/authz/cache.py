@@ -19,12 +19,19 @@ class SnapshotCache:
         self.max_entries = max_entries
         self.hits = 0
         self.misses = 0
+        # bumped by every invalidation: a snapshot loaded across one is not kept, or a
+        # removal committed while it was being read would be served from the cache after
+        self.epoch = 0
 
     def get(self, key: tuple[str, str]) -> AccessSnapshot | None:
         return self._entries.get(key)
 
-    def put(self, key: tuple[str, str], snap: AccessSnapshot) -> None:
+    def put(self, key: tuple[str, str], snap: AccessSnapshot, *, epoch: int) -> None:
+        """Keep ``snap``, read after ``epoch`` was observed, unless anything was invalidated
+        since."""
         with self._lock:
+            if epoch != self.epoch:
+                return
             if len(self._entries) >= self.max_entries:
                 self._entries.clear()
                 self._by_org.clear()
@@ -34,6 +41,7 @@ class SnapshotCache:
 
     def invalidate(self, org_ids: Iterable[str]) -> None:
         with self._lock:
+            self.epoch += 1
             for org_id in org_ids:
                 for key in self._by_org.pop(org_id, ()):
                     self._entries.pop(key, None)

@@ -86,10 +86,11 @@ class Authorizer:
         missing = [key for key in wanted if key not in found]
         if missing:
             self.cache.misses += len(missing)
+            epoch = self.cache.epoch
             with self.db.sessions() as s:
                 for key in missing:
                     found[key] = self._load(s, *key)
-                    self.cache.put(key, found[key])
+                    self.cache.put(key, found[key], epoch=epoch)
         return found
 
     def _load(self, session: Session, user_id: str, org_id: str) -> AccessSnapshot:
@@ -113,6 +114,10 @@ class Authorizer:
         if node is None:
             raise NotFound("No such resource in this organization.")
         return node
+
+    def resource(self, snap: AccessSnapshot, resource_id: str) -> ResourceNode:
+        """A resource of the snapshot's organization (NotFound otherwise), from the cache."""
+        return self._resource(resource_id, snap, None)
 
     def _index(self, snap: AccessSnapshot) -> dict[str, ResourceNode]:
         """The resources of the snapshot's organization at the revision it was read at."""

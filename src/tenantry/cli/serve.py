@@ -13,6 +13,7 @@ from tenantry.api.app import create_app
 from tenantry.cli._context import ensure_database_folder, state
 from tenantry.core import Tenantry
 from tenantry.demo import seed_demo
+from tenantry.logs import log_config
 from tenantry.settings import Settings
 from tenantry.store.migrate import upgrade
 
@@ -56,7 +57,13 @@ def serve(
             _print_demo(seed_demo(t))
         url = f"http://{host}:{port}/"
         typer.echo(f"Tenantry ({t.policy.name}) at {url}  (API docs: {url}docs)")
-        uvicorn.run(create_app(t, settings), host=host, port=port, log_level=settings.log_level)
+        uvicorn.run(
+            create_app(t, settings),
+            host=host,
+            port=port,
+            log_level=settings.log_level,
+            log_config=log_config(settings.log_level),
+        )
     finally:
         t.close()
 

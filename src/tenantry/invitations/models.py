@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenantry import clock
@@ -31,7 +31,12 @@ class Invitation(Base):
     permissions: Mapped[list[str]] = mapped_column(JSON, default=list)
     # [{"resource_id": ..., "role": ...}]
     resource_grants: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # who invited, re-checked at acceptance: a member, an API key, or the operator (CLI)
     invited_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    invited_by_key: Mapped[str | None] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="SET NULL")
+    )
+    invited_by_operator: Mapped[bool] = mapped_column(Boolean, default=False)
     token_lookup: Mapped[str] = mapped_column(String(16), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64))
     token_sealed: Mapped[str | None] = mapped_column(Text)  # for showing the link again

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from tenantry import clock, tokens
 from tenantry.accounts.emails import InvalidEmail, normalize_email
 from tenantry.accounts.models import User
+from tenantry.apikeys.access import key_snapshot
 from tenantry.audit.service import Actor, record
 from tenantry.authz.actors import actor_snapshot
 from tenantry.authz.loader import resource_node
@@ -197,7 +198,7 @@ def invite(
             roles=list(roles),
             permissions=sorted(perms),
             grants=grants,
-            invited_by=actor.user_id,
+            invited_by=actor,
         )
         subject, body = _message(org, actor.label, config.link(token), invitation.expires_at)
         message = outbox.enqueue(
@@ -256,7 +257,7 @@ def _issue(
     roles: list[str],
     permissions: list[str],
     grants: list[dict[str, Any]],
-    invited_by: str | None,
+    invited_by: Actor,
 ) -> tuple[Invitation, str]:
     issued = tokens.issue(TOKEN_KIND)
     now = clock.now()
@@ -267,7 +268,9 @@ def _issue(
         roles=roles,
         permissions=permissions,
         resource_grants=grants,
-        invited_by=invited_by,
+        invited_by=invited_by.user_id,
+        invited_by_key=invited_by.key_id,
+        invited_by_operator=invited_by.is_operator,
         token_lookup=issued.lookup,
         token_hash=issued.secret_hash,
         token_sealed=_sealer(config).seal(issued.token),
@@ -439,9 +442,10 @@ def accept(
 ) -> Invitation:
     """The signed-in user joins with what the invitation offers. Refused for a different
     email ("wrong account"), and when the inviter no longer holds what it gives."""
-    inv = find_by_token(session, token, lock=True)
+    # the organization's lock first, then the invitation's, in the order every writer takes them
+    inv = find_by_token(session, token)
     lock_org(session, inv.org_id)
-    session.refresh(inv)
+    session.refresh(inv, with_for_update=True)
     check_usable(inv)
     if normalize_email(user.email) != inv.email:
         raise InviteEmailMismatch(
@@ -450,7 +454,7 @@ def accept(
         )
     _recheck_inviter(session, authz, inv)
     joiner = Actor(user_id=user.id, label=user.email, ip=ip)
-    # the membership is added on the inviter's authority, already checked above
+    # the membership is added on the inviter's authority, checked just above
     add_member(
         session,
         authz,
@@ -460,6 +464,7 @@ def accept(
         roles=inv.roles,
         permissions=inv.permissions,
         holds_seat=True,
+        audit_as=joiner,
     )
     membership = session.scalar(
         select(Membership).where(Membership.org_id == inv.org_id, Membership.user_id == user.id)
@@ -493,14 +498,20 @@ def accept(
 
 
 def _recheck_inviter(session: Session, authz: Authorizer, inv: Invitation) -> None:
-    """Acceptance re-checks that the inviter still holds everything the invitation gives."""
+    """Acceptance re-checks that the inviter (member or API key) still holds everything the
+    invitation gives; only the operator's invitations stand on their own."""
+    if inv.invited_by_operator:
+        return
     policy = authz.policy
-    if inv.invited_by is None:
-        return  # the operator invited
-    snap = authz.snapshot(inv.invited_by, inv.org_id, session)
     try:
-        if not snap.is_member:
-            raise InviterLacksGrant("The person who invited you is no longer a member.")
+        if inv.invited_by_key is not None:
+            snap = key_snapshot(session, authz, inv.invited_by_key, inv.org_id)
+        elif inv.invited_by is not None:
+            snap = authz.snapshot(inv.invited_by, inv.org_id, session)
+            if not snap.is_member:
+                raise InviterLacksGrant("The person who invited you is no longer a member.")
+        else:
+            raise InviterLacksGrant("The account that invited you no longer exists.")
         rules.require(policy, snap, policy.invite_permission, "Inviting members")
         rules.check_assignable(policy, snap, inv.roles, snap.org.kinds)
         rules.check_grant_within(policy, snap, policy.mask_of(set(inv.permissions)))
@@ -515,11 +526,11 @@ def _recheck_inviter(session: Session, authz: Authorizer, inv: Invitation) -> No
                 if session.get(Resource, g["resource_id"]) is not None
             ],
         )
+    except InviterLacksGrant:
+        raise
     except DomainError as exc:
-        if isinstance(exc, InviterLacksGrant):
-            raise
         raise InviterLacksGrant(
-            "The person who invited you no longer holds what the invitation gives; ask them "
+            "Whoever invited you no longer holds what the invitation gives; ask them "
             "(or another administrator) for a new invitation."
         ) from exc
 

@@ -123,10 +123,13 @@ def add_member(
     roles: Iterable[str] = (),
     permissions: Iterable[str] = (),
     holds_seat: bool = False,
+    audit_as: Actor | None = None,
 ) -> Membership:
     """Add an existing account to the organization with the given roles / permissions.
 
-    ``holds_seat``: the addition uses a seat already counted (an accepted invitation)."""
+    ``holds_seat``: the addition uses a seat already counted (an accepted invitation);
+    ``audit_as``: who the audit trail names, when it is not the authority (the person
+    accepting an invitation joins on the inviter's authority)."""
     policy = authz.policy
     org = lock_org(session, org_id)
     actor_snap = actor_snapshot(session, authz, actor, org_id)
@@ -148,7 +151,7 @@ def add_member(
     )
     record(
         session,
-        actor=actor,
+        actor=audit_as or actor,
         org_id=org_id,
         action="member.added",
         target_type="user",
@@ -323,7 +326,8 @@ def transfer_ownership(
     the previous owner keeps theirs until someone changes them."""
     policy = authz.policy
     org = lock_org(session, org_id)
-    if policy.membership is not MembershipMode.PERMISSIONS and not actor.is_operator:
+    grant_all = policy.transfer_ownership == "grant-all"
+    if not grant_all and not actor.is_operator:
         actor_snapshot(session, authz, actor, org_id)  # strangers get 404 first
         raise PermissionDenied(
             "Ownership is transferred by the operator (support: tenantry org transfer-ownership)."
@@ -332,7 +336,7 @@ def transfer_ownership(
         membership, target_snap, user = _target(session, authz, org_id, to_user_id)
     except NotFound:
         raise NotAMember("The new owner must already be a member of the organization.") from None
-    if policy.membership is MembershipMode.PERMISSIONS:
+    if grant_all:
         actor_snap = actor_snapshot(session, authz, actor, org_id)
         rules.require(policy, actor_snap, policy.grant_permission, "Transferring ownership")
         everything = {p.id for p in policy.org_permissions}

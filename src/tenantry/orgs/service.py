@@ -11,10 +11,11 @@ from tenantry.accounts.models import User
 from tenantry.audit.service import Actor, record
 from tenantry.authz.actors import actor_snapshot
 from tenantry.authz.service import Authorizer
-from tenantry.errors import Invalid, NotFound
+from tenantry.errors import Invalid, NotFound, PermissionDenied
 from tenantry.members import rules
 from tenantry.members._rows import insert_membership
 from tenantry.members.models import CrossOrgRole, Membership
+from tenantry.members.seats import seats_used
 from tenantry.orgs.models import Organization
 from tenantry.policy.model import MembershipMode, Policy
 from tenantry.text import display_name
@@ -144,6 +145,7 @@ def member_count(session: Session, org_id: str) -> int:
 
 def update_org(
     session: Session,
+    authz: Authorizer,
     *,
     actor: Actor,
     org_id: str,
@@ -152,8 +154,17 @@ def update_org(
     profile: dict[str, Any] | None = None,
     seat_cap: int | None = None,
 ) -> Organization:
-    """Change name, settings, public profile or seat cap (the caller checked the permission)."""
+    """Change the name or settings (the policy's settings permission), the public profile
+    (its profile permission), or the seat cap (the operator: it is the plan)."""
+    policy = authz.policy
     org = lock_org(session, org_id)
+    actor_snap = actor_snapshot(session, authz, actor, org_id)
+    if name is not None or settings is not None:
+        rules.require(policy, actor_snap, policy.settings_permission, "Changing the settings")
+    if profile is not None:
+        rules.require(policy, actor_snap, policy.profile_permission, "Changing the public profile")
+    if seat_cap is not None and actor_snap is not None:
+        raise PermissionDenied("The seat cap is the plan's; the operator changes it.")
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     if name is not None:
@@ -167,8 +178,10 @@ def update_org(
         before["profile"], after["profile"] = org.profile, profile
         org.profile = profile
     if seat_cap is not None:
-        if seat_cap < member_count(session, org_id):
-            raise Invalid("The seat cap cannot be below the number of members.")
+        if seat_cap < seats_used(session, org_id):
+            raise Invalid(
+                "The seat cap cannot be below the seats taken (members and pending invitations)."
+            )
         before["seat_cap"], after["seat_cap"] = org.seat_cap, seat_cap
         org.seat_cap = seat_cap
     if after:
@@ -186,9 +199,15 @@ def update_org(
     return org
 
 
-def delete_org(session: Session, *, actor: Actor, org_id: str) -> None:
+def delete_org(session: Session, authz: Authorizer, *, actor: Actor, org_id: str) -> None:
     """Delete the organization and everything in it; its audit trail stays."""
     org = lock_org(session, org_id)
+    rules.require(
+        authz.policy,
+        actor_snapshot(session, authz, actor, org_id),
+        authz.policy.delete_permission,
+        "Deleting the organization",
+    )
     if session.scalar(select(Organization.id).where(Organization.parent_id == org_id).limit(1)):
         raise OrgHasChildren("Delete or move this organization's child organizations first.")
     record(

@@ -167,6 +167,11 @@ class _Builder:
         transfer = head.text("transfer_ownership", "operator")
         if transfer not in ("operator", "grant-all"):
             raise head.fail("transfer_ownership", "must be 'operator' or 'grant-all'")
+        if transfer == "grant-all" and membership is not MembershipMode.PERMISSIONS:
+            raise head.fail(
+                "transfer_ownership",
+                "'grant-all' hands over every permission, so it needs membership = 'permissions'",
+            )
         members = head.table("members", required=True)
         gates = {
             key: self._known(members, key, members.text(key, required=True), ORGANIZATION)

@@ -56,13 +56,10 @@ def optional_viewer(request: Request, t: App) -> Viewer | None:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    with t.db.transaction() as s:
-        found = sessions.authenticate(s, token)
-        if found is None:
-            return None
-        row, user = found
-        s.flush()
-        s.expunge_all()
+    found = sessions.resolve(t.db, token)
+    if found is None:
+        return None
+    row, user = found
     return Viewer(user, row, Principal(user, None, row, client_ip(request)))
 
 

@@ -8,6 +8,8 @@ from tenantry.api import schemas
 from tenantry.api.deps import App, CurrentPrincipal, Principal, resolve_org_context
 from tenantry.authz.service import CheckRequest
 from tenantry.core import Tenantry
+from tenantry.errors import NotFound
+from tenantry.resources.visibility import can_see
 
 router = APIRouter(prefix="/v1", tags=["checks"])
 
@@ -16,8 +18,17 @@ def _answers(
     t: Tenantry, principal: Principal, checks: list[schemas.CheckIn]
 ) -> list[schemas.CheckOut]:
     """Every check's answer; the snapshots they need are fetched (and validated) together."""
-    for org_id in dict.fromkeys(c.org_id for c in checks):
-        resolve_org_context(t, principal, org_id)  # 404 unless the caller can see it
+    callers = {
+        org_id: resolve_org_context(t, principal, org_id)  # 404 unless the caller can see it
+        for org_id in dict.fromkeys(c.org_id for c in checks)
+    }
+    for c in checks:
+        # about a resource, only one the caller could open or manages: an invite-only
+        # workspace stays invisible to the members who were not added to it
+        if c.resource_id is not None and (principal.user is None or c.user_id != principal.user.id):
+            viewer = callers[c.org_id].snapshot
+            if not can_see(t.policy, viewer, t.authz.resource(viewer, c.resource_id)):
+                raise NotFound("No such resource in this organization.")
     requests = [CheckRequest(c.user_id, c.permission, c.org_id, c.resource_id) for c in checks]
     allowed = t.authz.check_many(requests)
     snaps = t.authz.snapshots((c.user_id, c.org_id) for c in checks)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
 from tenantry.api import schemas
-from tenantry.api.deps import App, CurrentPrincipal, OrgAccess, OrgContext, Tx, require
+from tenantry.api.deps import App, CurrentPrincipal, OrgAccess, Tx
 from tenantry.authz.loader import org_node
 from tenantry.engine.evaluate import org_mask
-from tenantry.errors import PermissionDenied
 from tenantry.members import service as members
 from tenantry.members.seats import seats_used
 from tenantry.orgs import service as orgs
@@ -80,35 +77,21 @@ def read(ctx: OrgAccess, t: App, s: Tx) -> schemas.OrgOut:
 def update(body: schemas.OrgUpdateIn, ctx: OrgAccess, t: App, s: Tx) -> schemas.OrgOut:
     """The name and settings need the policy's settings permission; the public profile its
     profile permission."""
-    policy = t.policy
-    needs = []
-    if body.name is not None or body.settings is not None:
-        needs.append(policy.settings_permission)
-    if body.profile is not None:
-        needs.append(policy.profile_permission)
-    for permission in needs:
-        if not ctx.holds(t, permission):
-            label = policy.permissions[permission].label
-            raise PermissionDenied(
-                f"This change needs the '{label}' permission.", permission=permission
-            )
     org = orgs.update_org(
         s,
+        t.authz,
         actor=ctx.principal.actor,
         org_id=ctx.org_id,
         name=body.name,
         settings=body.settings,
         profile=body.profile,
     )
-    return org_out(s, policy, org, ctx.snapshot.roles, ctx.mask)
-
-
-Deleter = Annotated[OrgContext, Depends(require(lambda t: t.policy.delete_permission))]
+    return org_out(s, t.policy, org, ctx.snapshot.roles, ctx.mask)
 
 
 @router.delete("/{org_id}", status_code=204, summary="Delete the organization")
-def delete(ctx: Deleter, s: Tx) -> None:
-    orgs.delete_org(s, actor=ctx.principal.actor, org_id=ctx.org_id)
+def delete(ctx: OrgAccess, t: App, s: Tx) -> None:
+    orgs.delete_org(s, t.authz, actor=ctx.principal.actor, org_id=ctx.org_id)
 
 
 @router.post(

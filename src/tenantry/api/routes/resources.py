@@ -16,6 +16,7 @@ from tenantry.engine.evaluate import resource_sources
 from tenantry.errors import Invalid, NotFound
 from tenantry.resources import service as resources
 from tenantry.resources.models import Resource
+from tenantry.resources.visibility import can_see
 
 router = APIRouter(prefix="/v1/orgs/{org_id}", tags=["resources"])
 
@@ -63,9 +64,7 @@ def _visible_resource(resource_id: str, ctx: OrgContext, t: Tenantry, s: Session
     res = resources.get_resource(s, ctx.org_id, resource_id)
     snap = actor_snapshot(s, t.authz, ctx.principal.actor, ctx.org_id)
     assert snap is not None
-    spec = t.policy.resource_types[res.type]
-    reach = any(src.mask for src in resource_sources(t.policy, snap, resource_node(res)))
-    if not (reach or ctx.holds(t, spec.manage_permission)):
+    if not can_see(t.policy, snap, resource_node(res)):
         raise NotFound("No such resource in this organization.")
     return res
 
@@ -100,16 +99,22 @@ def delete_resource(resource_id: str, ctx: OrgAccess, t: App, s: Tx) -> None:
     )
 
 
-@router.get("/members/{user_id}/access", summary="A member's effective access to every resource")
+@router.get("/members/{user_id}/access", summary="A member's effective access to resources")
 def member_access(user_id: str, ctx: OrgAccess, t: App, s: Tx) -> list[schemas.ResourceAccessOut]:
     """Each resource with the permissions the member holds on it and why (org role -> rule ->
-    resource role)."""
+    resource role). You see your own access; someone else's only on the resource types you
+    manage — and never a resource you could not open yourself."""
     snap = t.authz.snapshot(user_id, ctx.org_id, s)
     if not snap.is_member:
         raise NotFound("No such member in this organization.")
+    myself = ctx.principal.user is not None and ctx.principal.user.id == user_id
     out = []
     for res in resources.list_resources(s, ctx.org_id):
-        sources = list(resource_sources(t.policy, snap, resource_node(res)))
+        node = resource_node(res)
+        manages = ctx.holds(t, t.policy.resource_types[res.type].manage_permission)
+        if not (manages or (myself and can_see(t.policy, ctx.snapshot, node))):
+            continue
+        sources = [src for src in resource_sources(t.policy, snap, node) if src.mask]
         mask = 0
         for src in sources:
             mask |= src.mask
@@ -119,7 +124,7 @@ def member_access(user_id: str, ctx: OrgAccess, t: App, s: Tx) -> list[schemas.R
                 resource_type=res.type,
                 resource_name=res.name,
                 permissions=sorted(t.policy.ids_of(mask)),
-                explanation=[src.reason for src in sources if src.mask],
+                explanation=[src.reason for src in sources],
             )
         )
     return out

@@ -1,0 +1,62 @@
+"""Structured logs: one JSON object per line, secrets redacted.
+
+Invitation links carry their token in the URL path (``/invite/tni_…``), so every log line
+passes a filter that cuts the secret part of any Tenantry token before it is written."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+# tni_ (invitation), tns_ (session), tnk_ (API key): keep the lookup, drop the secret
+_TOKEN = re.compile(r"\b(tn[iks]_[0-9a-f]{16}_)[A-Za-z0-9_-]+")
+
+
+def redact(text: str) -> str:
+    return _TOKEN.sub(r"\1[redacted]", text)
+
+
+class RedactTokens(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(str(record.msg))
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def log_config(level: str = "info") -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` for the service (uvicorn's loggers included)."""
+    handler = {
+        "class": "logging.StreamHandler",
+        "formatter": "json",
+        "filters": ["redact"],
+        "stream": "ext://sys.stderr",
+    }
+    loggers = {
+        name: {"handlers": ["default"], "level": level.upper(), "propagate": False}
+        for name in ("tenantry", "uvicorn", "uvicorn.error", "uvicorn.access")
+    }
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"redact": {"()": RedactTokens}},
+        "formatters": {"json": {"()": JsonFormatter}},
+        "handlers": {"default": handler},
+        "loggers": loggers,
+    }
