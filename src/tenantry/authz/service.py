@@ -160,7 +160,7 @@ class Authorizer:
         session: Session | None = None,
     ) -> bool:
         snap = self.snapshot(user_id, org_id, session)
-        return self._decide(snap, permission, resource_id, session)
+        return self.decide(snap, permission, resource_id, session)
 
     def check_many(self, requests: list[CheckRequest]) -> list[bool]:
         """Many checks; the snapshots they need are validated together in one query."""
@@ -168,11 +168,11 @@ class Authorizer:
             self._permission(r.permission)
         snaps = self.snapshots((r.user_id, r.org_id) for r in requests)
         return [
-            self._decide(snaps[(r.user_id, r.org_id)], r.permission, r.resource_id, None)
+            self.decide(snaps[(r.user_id, r.org_id)], r.permission, r.resource_id, None)
             for r in requests
         ]
 
-    def _decide(
+    def decide(
         self,
         snap: AccessSnapshot,
         permission: str,
@@ -194,8 +194,13 @@ class Authorizer:
     def explain(
         self, user_id: str, permission: str, org_id: str, resource_id: str | None = None
     ) -> Explanation:
+        return self.explain_snapshot(self.snapshot(user_id, org_id), permission, resource_id)
+
+    def explain_snapshot(
+        self, snap: AccessSnapshot, permission: str, resource_id: str | None = None
+    ) -> Explanation:
+        """Why ``snap`` holds (or lacks) the permission; the same snapshot a decision used."""
         perm = self.policy.permissions[self._permission(permission)]
-        snap = self.snapshot(user_id, org_id)
         node = None
         if perm.scope != ORGANIZATION:
             if resource_id is None:
