@@ -465,6 +465,5 @@ def test_api_keys_a_removed_member_created_remain_active(t, team):
             s, t.authz, actor=actor(admin), org_id=org.id, name="ERP sync", roles=["member"]
         )
     remove(t, owner, org, admin)
-    with t.db.reading() as s:
-        found = apikeys.authenticate(s, token)
+    found = apikeys.authenticate(t.db, token)
     assert found is not None and found.id == key.id and found.revoked_at is None
