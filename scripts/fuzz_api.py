@@ -16,6 +16,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from xml.etree import ElementTree
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -33,6 +34,28 @@ def post(url: str, body: dict[str, object], token: str | None = None) -> dict[st
     request = urllib.request.Request(url, json.dumps(body).encode(), headers, method="POST")
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read() or b"{}")  # type: ignore[no-any-return]
+
+
+# Hypothesis, inside schemathesis's coverage phase, now and then fails to describe one of its
+# own lambdas (a KeyError raised from hypothesis/internal/lambda_sources.py). That is the
+# generator crashing, not the API answering wrongly: such errors are reported and tolerated;
+# any failure of a check, or any other error, still fails the run.
+GENERATOR_CRASH = "hypothesis/internal/lambda_sources.py"
+
+
+def verdict(status: int, junit: Path) -> int:
+    if status == 0 or not junit.exists():
+        return status
+    if os.environ.get("FUZZ_KEEP_REPORT"):
+        Path(os.environ["FUZZ_KEEP_REPORT"]).write_bytes(junit.read_bytes())
+    root = ElementTree.parse(junit).getroot()
+    failures = root.findall(".//failure")
+    errors = root.findall(".//error")
+    crashes = [e for e in errors if GENERATOR_CRASH in (e.text or "") + (e.get("message") or "")]
+    if failures or len(crashes) != len(errors):
+        return status
+    print(f"fuzz: {len(crashes)} generator crash(es) inside hypothesis tolerated; no check failed")
+    return 0
 
 
 def main() -> int:
@@ -92,7 +115,7 @@ def main() -> int:
                 "--max-time",
                 args.max_time,
                 "--workers",
-                "2",
+                "1",
                 "--seed",
                 args.seed,
                 "-H",
@@ -100,9 +123,14 @@ def main() -> int:
                 # signing the fuzzer's own session out would end everything after it
                 "--exclude-path-regex",
                 "/v1/auth/signout.*",
+                "--report",
+                "junit",
+                "--report-junit-path",
+                f"{tmp}/junit.xml",
                 *extra,
             ]
-            return subprocess.call(command, env=env)
+            status = subprocess.call(command, env=env)
+            return verdict(status, Path(tmp) / "junit.xml")
         finally:
             server.terminate()
             server.wait(timeout=10)

@@ -54,9 +54,9 @@ def _specialise(schema: dict[str, Any], policy: Policy) -> dict[str, Any]:
         if model in comps:
             comps[model]["properties"]["roles"] = role_list | {"default": []}
             comps[model]["properties"]["permissions"] = perm_list | {"default": []}
-            comps[model]["required"] = sorted(
-                set(comps[model].get("required", [])) | {"roles", "permissions"}
-            )
+            # what the policy gives is what must be sent: roles, or permissions one by one
+            needed = "permissions" if policy.membership is MembershipMode.PERMISSIONS else "roles"
+            comps[model]["required"] = sorted(set(comps[model].get("required", [])) | {needed})
     if "MemberUpdateIn" in comps:
         props("MemberUpdateIn")["roles"] = {"anyOf": [role_list, {"type": "null"}]}
         props("MemberUpdateIn")["permissions"] = {

@@ -40,7 +40,7 @@ def create_key(
     actor_snap = actor_snapshot(session, authz, actor, org_id)
     rules.require(policy, actor_snap, policy.api_keys_permission, "Creating API keys")
     name = display_name(name, "An API key")
-    roles, perms = set(roles), rules.check_permissions_known(policy, permissions)
+    roles, perms = rules.distinct_roles(roles), rules.check_permissions_known(policy, permissions)
     if policy.membership is MembershipMode.PERMISSIONS:
         if not perms:
             raise Invalid("Give the key at least one permission.")

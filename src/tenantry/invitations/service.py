@@ -20,7 +20,7 @@ from tenantry.accounts.models import User
 from tenantry.apikeys.access import key_snapshot
 from tenantry.audit.service import Actor, record
 from tenantry.authz.actors import actor_snapshot
-from tenantry.authz.loader import resource_node
+from tenantry.authz.loader import org_node, resource_node
 from tenantry.authz.service import Authorizer
 from tenantry.engine.evaluate import resource_mask
 from tenantry.engine.snapshot import AccessSnapshot
@@ -158,8 +158,8 @@ def invite(
     inviter = actor_snapshot(session, authz, actor, org_id)
     rules.require(policy, inviter, policy.invite_permission, "Inviting members")
     perms = rules.check_permissions_known(policy, permissions)
-    node_kinds = authz.snapshot(actor.user_id or "-", org_id, session).org.kinds
-    rules.check_assignable(policy, inviter, roles, node_kinds)
+    roles = sorted(rules.distinct_roles(roles))
+    rules.check_assignable(policy, inviter, roles, org_node(session, policy, org).kinds)
     rules.check_grant_within(policy, inviter, policy.mask_of(perms))
     grants = _check_resource_grants(session, policy, inviter, org_id, resource_grants)
 

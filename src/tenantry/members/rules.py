@@ -128,8 +128,19 @@ def check_grant_within(policy: Policy, actor: AccessSnapshot | None, mask: int) 
         )
 
 
+def distinct_roles(roles: Iterable[str]) -> set[str]:
+    """The roles asked for, refusing a list that names one twice (it would be counted once)."""
+    named = list(roles)
+    if len(named) != len(set(named)):
+        raise Invalid("A role is named twice.")
+    return set(named)
+
+
 def check_permissions_known(policy: Policy, permissions: Iterable[str]) -> set[str]:
-    perms = set(permissions)
+    named = list(permissions)
+    perms = set(named)
+    if len(named) != len(perms):
+        raise Invalid("A permission is named twice.")
     if policy.membership is not MembershipMode.PERMISSIONS and perms:
         raise Invalid(f"Policy {policy.name} grants roles, not individual permissions.")
     for pid in sorted(perms):

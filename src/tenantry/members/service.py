@@ -134,7 +134,7 @@ def add_member(
     org = lock_org(session, org_id)
     actor_snap = actor_snapshot(session, authz, actor, org_id)
     rules.require(policy, actor_snap, policy.invite_permission, "Adding members")
-    roles, perms = set(roles), rules.check_permissions_known(policy, permissions)
+    roles, perms = rules.distinct_roles(roles), rules.check_permissions_known(policy, permissions)
     target_snap = authz.snapshot(user_id, org_id, session)
     rules.check_assignable(policy, actor_snap, roles, target_snap.org.kinds)
     rules.check_grant_within(policy, actor_snap, policy.mask_of(perms))
@@ -196,7 +196,7 @@ def change_roles(
     if actor.user_id == user_id and not policy.can_change_own_role:
         raise CannotChangeOwnRole("You cannot change your own role.")
     rules.check_can_manage(policy, actor_snap, target_snap, "change the role of")
-    new_roles = set(roles)
+    new_roles = rules.distinct_roles(roles)
     if policy.membership is MembershipMode.ONE_ROLE and len(new_roles) != 1:
         raise Invalid("Give exactly one organization role.")
     if policy.membership is MembershipMode.MANY_ROLES and not new_roles:
