@@ -38,9 +38,9 @@ from tenantry.invitations.errors import (
 from tenantry.invitations.models import ACCEPTED, CANCELLED, PENDING, Invitation
 from tenantry.mail import outbox
 from tenantry.members import rules
-from tenantry.members.errors import AlreadyMember, GrantExceedsOwnPermissions, SeatLimit
+from tenantry.members.errors import AlreadyMember, GrantExceedsOwnPermissions
 from tenantry.members.models import Membership
-from tenantry.members.seats import seats_used
+from tenantry.members.seats import require_free
 from tenantry.members.service import add_member
 from tenantry.orgs.models import Organization
 from tenantry.orgs.service import lock_org
@@ -173,17 +173,8 @@ def invite(
             continue
         verdicts.append((email, _address_refusal(session, org_id, email, verdicts)))
     fresh = [email for email, error in verdicts if error is None]
-    if fresh and org.seat_cap is not None:
-        used = seats_used(session, org_id)
-        if used + len(fresh) > org.seat_cap:
-            raise SeatLimit(
-                f"The plan allows {org.seat_cap} seats and {used} are taken (members and pending "
-                f"invitations); {len(fresh)} more do not fit. Cancel an unused invitation or "
-                "upgrade the plan.",
-                seat_cap=org.seat_cap,
-                seats_used=used,
-                requested=len(fresh),
-            )
+    if fresh:
+        require_free(session, org, len(fresh))
     results = []
     for email, error in verdicts:
         if error is not None:
@@ -379,11 +370,7 @@ def resend(
         # an expired invitation gave its seat back: resending takes one again
         if _live_pending(session, org_id, inv.email) is not None:
             raise Invalid(f"{inv.email} has another pending invitation.")
-        if org.seat_cap is not None and seats_used(session, org_id) + 1 > org.seat_cap:
-            raise SeatLimit(
-                f"The plan allows {org.seat_cap} seats and they are all taken.",
-                seat_cap=org.seat_cap,
-            )
+        require_free(session, org)
         inv.pending_email = inv.email
     issued = tokens.issue(TOKEN_KIND)
     now = clock.now()

@@ -28,11 +28,10 @@ from tenantry.members.errors import (
     LastOwner,
     MemberNotFound,
     NotAMember,
-    SeatLimit,
     UniqueRoleTaken,
 )
 from tenantry.members.models import CrossOrgRole, MemberPermission, MemberRole, Membership
-from tenantry.members.seats import seats_used
+from tenantry.members.seats import require_free
 from tenantry.orgs.models import Organization
 from tenantry.orgs.service import lock_org
 from tenantry.policy.model import MembershipMode, Policy
@@ -100,19 +99,6 @@ def _check_last_owner(
         raise LastOwner(f"The organization must keep at least one {who}.")
 
 
-def _check_seat(session: Session, org: Organization, adding: int = 1) -> None:
-    if org.seat_cap is None:
-        return
-    used = seats_used(session, org.id)
-    if used + adding > org.seat_cap:
-        raise SeatLimit(
-            f"The plan allows {org.seat_cap} seats and {used} are taken (members and pending "
-            f"invitations); cancel an unused invitation or raise the cap.",
-            seat_cap=org.seat_cap,
-            seats_used=used,
-        )
-
-
 def add_member(
     session: Session,
     authz: Authorizer,
@@ -144,7 +130,7 @@ def add_member(
     if target_snap.is_member:
         raise AlreadyMember(f"{user.email} is already a member of this organization.")
     if not holds_seat:
-        _check_seat(session, org)
+        require_free(session, org)
     _check_unique_free(session, policy, org_id, roles)
     membership = _rows.insert_membership(
         session, policy, org_id=org_id, user_id=user_id, roles=roles, permissions=perms
