@@ -337,3 +337,20 @@ def test_a_bulk_delete_that_includes_an_owner_deletes_nobody_for_an_admin(t, tea
         remove(t, admin, org, member, owner, member2)
     for user in (owner, admin, member, member2):
         assert is_member(t, org, user)
+
+
+def test_operator_transfer_naming_a_role_demotes_the_previous_owner(t):
+    owner, heir = make_user(t), make_user(t)
+    org = make_org(t, owner)
+    add_member(t, org, heir, ["member"])
+    with t.db.transaction() as s:
+        members.transfer_ownership(
+            s,
+            t.authz,
+            actor=Actor.operator(),
+            org_id=org.id,
+            to_user_id=heir.id,
+            previous_owner_role="admin",
+        )
+    assert t.authz.snapshot(owner.id, org.id).roles == {"admin"}
+    assert t.authz.snapshot(heir.id, org.id).roles == {"owner"}

@@ -307,7 +307,8 @@ def transfer_ownership(
     """Hand the organization's ownership to another member.
 
     Role policies ("contact support"): the operator moves the owner role; the previous owner
-    gets ``previous_owner_role`` (default: the highest assignable role). Per-permission
+    gets ``previous_owner_role`` (default: the highest-ranked assignable role; where several
+    may own, they keep it unless a role is named). Per-permission
     policies (Distancer): the target is granted every permission, as the page describes;
     the previous owner keeps theirs until someone changes them."""
     policy = authz.policy
@@ -350,8 +351,10 @@ def transfer_ownership(
             .where(MemberRole.org_id == org_id, MemberRole.role == owner_role)
         ).all()
         single = policy.membership is MembershipMode.ONE_ROLE
+        # a unique owner role moves; a shared one stays with its holders unless the
+        # operator named what the previous owner(s) become
         for old in previous:
-            if policy.roles[owner_role].unique:
+            if policy.roles[owner_role].unique or previous_owner_role is not None:
                 kept = set() if single else _rows.role_names(session, old.id) - {owner_role}
                 _rows.set_roles(session, policy, old, kept | {fallback})
         target_roles = {owner_role} if single else set(target_snap.roles) | {owner_role}
