@@ -121,3 +121,13 @@ def test_passwords_are_argon2id_and_not_truncated():
     assert stored.startswith("$argon2id$")
     assert verify_password(stored, "x" * 72 + "first")
     assert not verify_password(stored, "x" * 72 + "second")
+
+
+def test_link_guessing_has_one_budget_across_the_api_and_the_dashboard(api_for):
+    api = api_for("distribu")
+    made_up = "tni_0123456789abcdef_"
+    for i in range(30):
+        assert api.http.get(f"/v1/invitations/{made_up}{i:043d}").status_code == 404
+    assert api.http.get(f"/invite/{made_up}{'x' * 43}").status_code == 429
+    refused = api.http.get(f"/v1/invitations/{made_up}{'y' * 43}")
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0

@@ -27,6 +27,7 @@ from tenantry.api.routes import (
     resources,
 )
 from tenantry.core import Tenantry
+from tenantry.invitations.links import LinkGuard
 from tenantry.mail.worker import MailWorker
 from tenantry.settings import Settings
 
@@ -56,6 +57,7 @@ def create_app(tenantry: Tenantry | None = None, settings: Settings | None = Non
     app.state.tenantry = t
     app.state.settings = settings
     app.state.sign_in = SignIn()
+    app.state.link_guard = LinkGuard()
     errors.install(app)
     openapi.install(app, t.policy)
     documented: dict[int | str, dict[str, Any]] = {

@@ -17,9 +17,7 @@ from sqlalchemy.orm import Session
 
 from tenantry.accounts import sessions
 from tenantry.accounts.models import User
-from tenantry.accounts.ratelimit import SlidingWindow
 from tenantry.accounts.service import create_user, find_by_email
-from tenantry.accounts.sessions import TooManyAttempts
 from tenantry.api.deps import App, client_ip
 from tenantry.api.errors import STATUS
 from tenantry.api.routes.accounts import set_session_cookie
@@ -27,6 +25,7 @@ from tenantry.core import Tenantry
 from tenantry.errors import DomainError
 from tenantry.invitations import errors as invite_errors
 from tenantry.invitations import service as invitations
+from tenantry.invitations.links import LinkGuard
 from tenantry.invitations.models import Invitation
 from tenantry.orgs.service import get_org
 from tenantry.web._auth import CheckedForm, MaybeViewer, PreSessionForm, SignedIn
@@ -37,7 +36,6 @@ from tenantry.web.account import pre_session_page
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 Token = Annotated[str, Path(min_length=1, max_length=200)]
 # links are 256-bit secrets; wrong guesses are throttled per address all the same
-_guesses = SlidingWindow(limit=30, window_seconds=900)
 
 GONE_TITLES = {
     invite_errors.InvitationNotFound: "This invitation link is not valid",
@@ -48,15 +46,8 @@ GONE_TITLES = {
 
 
 def _find(request: Request, s: Session, token: str) -> Invitation:
-    ip = client_ip(request) or "-"
-    wait = _guesses.retry_after(ip)
-    if wait is not None:
-        raise TooManyAttempts(f"Too many invalid invitation links; try again in {wait} seconds.")
-    try:
-        return invitations.find_by_token(s, token)
-    except invite_errors.InvitationNotFound:
-        _guesses.hit(ip)
-        raise
+    guard: LinkGuard = request.app.state.link_guard
+    return guard.find(s, token, client_ip(request))
 
 
 def _unusable(request: Request, viewer: Any, exc: DomainError) -> Response:

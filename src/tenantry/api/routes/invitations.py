@@ -10,23 +10,19 @@ from sqlalchemy.orm import Session
 
 from tenantry.accounts import sessions
 from tenantry.accounts.models import User
-from tenantry.accounts.ratelimit import SlidingWindow
 from tenantry.accounts.service import create_user, find_by_email
-from tenantry.accounts.sessions import TooManyAttempts
 from tenantry.api import schemas
 from tenantry.api.deps import App, CurrentUser, OrgAccess, OrgContext, Tx, client_ip, require
 from tenantry.api.routes.accounts import set_session_cookie, signed_out
 from tenantry.core import Tenantry
 from tenantry.invitations import service as invitations
-from tenantry.invitations.errors import InvitationNotFound
+from tenantry.invitations.links import LinkGuard
 from tenantry.invitations.models import Invitation
 from tenantry.orgs.service import get_org
 
 router = APIRouter(tags=["invitations"])
 Inviter = Annotated[OrgContext, Depends(require(lambda t: t.policy.invite_permission))]
 TokenPath = Annotated[str, Path(min_length=1, max_length=200)]
-# invitation links are 256-bit secrets; guessing is throttled anyway
-_guesses = SlidingWindow(limit=30, window_seconds=900)
 
 
 def invitation_out(s: Session, t: Tenantry, inv: Invitation) -> schemas.InvitationOut:
@@ -116,18 +112,9 @@ def resend(invitation_id: str, ctx: OrgAccess, t: App) -> schemas.InvitationOut:
         return invitation_out(s, t, s.get_one(Invitation, inv.id))
 
 
-def _by_token(request: Request, s: Session, token: str, *, lock: bool = False) -> Invitation:
-    ip = client_ip(request) or "-"
-    wait = _guesses.retry_after(ip)
-    if wait is not None:
-        raise TooManyAttempts(
-            f"Too many invalid invitation links; try again in {wait} seconds.", retry_after=wait
-        )
-    try:
-        return invitations.find_by_token(s, token, lock=lock)
-    except InvitationNotFound:
-        _guesses.hit(ip)
-        raise
+def _by_token(request: Request, s: Session, token: str) -> Invitation:
+    guard: LinkGuard = request.app.state.link_guard
+    return guard.find(s, token, client_ip(request))
 
 
 @router.get("/v1/invitations/{token}", summary="What an invitation link offers")
