@@ -11,7 +11,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tenantry.engine.snapshot import AccessSnapshot, AncestorAccess, ResourceNode
-from tenantry.policy.model import ORGANIZATION, InheritRule, Policy, ResourceType
+from tenantry.policy.model import (
+    ORGANIZATION,
+    DerivationRule,
+    InheritRule,
+    Policy,
+    ResourceType,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +122,16 @@ def _cap_mask(rtype: ResourceType, roles: frozenset[str]) -> int | None:
     return mask
 
 
+def rules_reaching(
+    rtype: ResourceType, org_roles: frozenset[str], visibility: str
+) -> Iterator[DerivationRule]:
+    """The type's derivation rules that apply to a holder of ``org_roles`` on a resource of
+    this visibility (hand-removed rows aside: the caller knows its exclusions)."""
+    for rule in rtype.rules:
+        if org_roles & rule.org_roles and rule.visibility in (None, visibility):
+            yield rule
+
+
 def resource_sources(
     policy: Policy, snap: AccessSnapshot, resource: ResourceNode, *, describe: bool = True
 ) -> Iterator[Source]:
@@ -138,14 +154,10 @@ def resource_sources(
                 else "",
             )
     excluded = snap.exclusions.get(resource.id, frozenset())
-    for rule in rtype.rules:
-        held = snap.roles & rule.org_roles
-        if not held:
-            continue
-        if rule.visibility is not None and resource.visibility != rule.visibility:
-            continue
+    for rule in rules_reaching(rtype, snap.roles, resource.visibility):
         if rule.removable and rule.grant in excluded:
             continue
+        held = snap.roles & rule.org_roles
         role = rtype.roles[rule.grant]
         if not describe:
             yield Source(role.mask, "")

@@ -14,7 +14,7 @@ from tenantry.audit.service import Actor, record
 from tenantry.authz.actors import actor_snapshot
 from tenantry.authz.loader import resource_node
 from tenantry.authz.service import Authorizer
-from tenantry.engine.evaluate import resource_mask
+from tenantry.engine.evaluate import resource_mask, rules_reaching
 from tenantry.errors import Conflict, Invalid, NotFound
 from tenantry.members import rules
 from tenantry.members.errors import GrantExceedsOwnPermissions
@@ -271,10 +271,8 @@ def _apply(
     session.execute(delete(ResourceGrant).where(*where))
     derived = {
         rule.grant
-        for rule in spec.rules
+        for rule in rules_reaching(spec, org_roles, resource.visibility)
         if rule.removable
-        and org_roles & rule.org_roles
-        and (rule.visibility is None or rule.visibility == resource.visibility)
     }
     excl = (
         ResourceExclusion.membership_id == membership.id,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from tenantry.api.deps import OrgContext
 from tenantry.authz.loader import resource_node
 from tenantry.core import Tenantry
-from tenantry.engine.evaluate import org_mask, resource_sources
+from tenantry.engine.evaluate import org_mask, resource_sources, rules_reaching
 from tenantry.engine.snapshot import AccessSnapshot
 from tenantry.errors import DomainError
 from tenantry.members import rules
@@ -140,10 +140,8 @@ class OrgView:
         if explicit is not None:
             return Access(res, spec, explicit, False)
         excluded = snap.exclusions.get(res.id, frozenset())
-        for rule in spec.rules:
-            if not snap.roles & rule.org_roles or (rule.removable and rule.grant in excluded):
-                continue
-            if rule.visibility is None or rule.visibility == res.visibility:
+        for rule in rules_reaching(spec, snap.roles, res.visibility):
+            if not (rule.removable and rule.grant in excluded):
                 return Access(res, spec, rule.grant, True)
         return Access(res, spec, None, False)
 
