@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 
 from tenantry.accounts.models import User
 from tenantry.accounts.service import create_user
-from tenantry.audit.service import Actor
 from tenantry.core import Tenantry
 from tenantry.members import service as members
 from tenantry.orgs.service import create_org
 from tenantry.resources import service as resources
 from tenantry.resources.service import AccessChange
+from tenantry.writes import Actor
 
 CHECKOUT = "checkout"
 CHECKOUT_ROLES = ("admin", "maintainer", "viewer", "customer_service")

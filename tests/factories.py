@@ -7,13 +7,13 @@ from collections.abc import Iterable
 
 from tenantry.accounts.models import User
 from tenantry.accounts.service import create_user
-from tenantry.audit.service import Actor
 from tenantry.core import Tenantry
 from tenantry.members import service as members
 from tenantry.orgs.models import Organization
 from tenantry.orgs.service import create_org
 from tenantry.resources import service as resources
 from tenantry.resources.models import Resource
+from tenantry.writes import Actor
 
 _seq = itertools.count(1)
 PASSWORD = "correct horse battery staple"

@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from tenantry.accounts.models import User
 from tenantry.accounts.service import create_user, find_by_email
-from tenantry.audit.service import Actor
 from tenantry.core import Tenantry
 from tenantry.members.service import add_member
 from tenantry.orgs.models import Organization
@@ -17,6 +16,7 @@ from tenantry.orgs.service import create_org
 from tenantry.policy.model import Kind, MembershipMode, Policy
 from tenantry.resources.models import Resource
 from tenantry.resources.service import AccessChange, create_resource, set_member_access
+from tenantry.writes import Actor
 
 DOMAIN = "demo.test"
 MEMBERS_IN_TOP_ORG = 4

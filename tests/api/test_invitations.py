@@ -17,6 +17,7 @@ from tenantry.invitations.models import Invitation
 from tenantry.mail.transports import MailError, messages_in
 from tenantry.members.models import Membership
 from tenantry.orgs.models import Organization
+from tenantry.writes import Actor
 from tests.api.conftest import PASSWORD
 from tests.factories import add_member, make_user
 
@@ -409,7 +410,6 @@ def test_every_invitation_step_is_audited(api_for):
 
 
 def test_concurrent_invitations_for_the_last_seat_exactly_one_wins(api_for):
-    from tenantry.audit.service import Actor
     from tenantry.invitations import service as invitations
 
     api = api_for("distribu")

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from tenantry.audit.models import AuditEvent
-from tenantry.audit.service import Actor
 from tenantry.authz.cache import SnapshotCache
 from tenantry.client import ApiError, calls
 from tenantry.errors import PermissionDenied
 from tenantry.orgs import service as orgs
 from tenantry.orgs.models import Organization
+from tenantry.writes import Actor
 from tests.api.conftest import PASSWORD
 from tests.api.test_invitations import _link_token
 from tests.factories import actor, add_member, make_org, make_user

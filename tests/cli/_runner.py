@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from typer.testing import CliRunner, Result
 
 from tenantry.accounts.service import user_by_email
-from tenantry.audit.service import Actor
 from tenantry.cli.main import app
 from tenantry.core import Tenantry
 from tenantry.members import service as members
+from tenantry.writes import Actor
 
 
 @dataclass

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from tenantry.audit.service import Actor
 from tenantry.resources.service import (
     AccessChange,
     create_resource,
     list_resources,
     set_member_access,
 )
+from tenantry.writes import Actor
 from tests.cli._runner import add_member_by_email
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from tenantry.audit.service import Actor
 from tenantry.resources.service import create_resource
+from tenantry.writes import Actor
 from tests.cli._runner import add_member_by_email, assert_one_error_line
 
 

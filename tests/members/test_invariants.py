@@ -30,7 +30,6 @@ from sqlalchemy import func, select, text
 
 from tenantry.accounts.service import create_user
 from tenantry.audit.models import AuditEvent
-from tenantry.audit.service import Actor
 from tenantry.core import Tenantry
 from tenantry.errors import DomainError
 from tenantry.mail.transports import MailboxTransport
@@ -40,6 +39,7 @@ from tenantry.resources import service as resources
 from tenantry.resources.service import AccessChange
 from tenantry.store.db import Database
 from tenantry.store.registry import metadata
+from tenantry.writes import Actor
 from tests.factories import actor, add_member, make_org, make_resource, make_user
 
 WATCHED = (

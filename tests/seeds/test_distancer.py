@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tenantry.audit.service import Actor, events
+from tenantry.audit.service import events
 from tenantry.errors import PermissionDenied
 from tenantry.members import service as members
 from tenantry.members.errors import (
@@ -19,6 +19,7 @@ from tenantry.members.errors import (
 )
 from tenantry.members.models import MemberPermission, Membership
 from tenantry.orgs.service import orgs_of_user
+from tenantry.writes import Actor
 from tests.factories import actor, add_member, make_org, make_resource, make_user
 
 ORGANIZATION = {"org.view", "org.manage", "org.profile.manage"}

@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from tenantry.apikeys import service as apikeys
 from tenantry.audit import service as audit
 from tenantry.audit.models import AuditEvent
-from tenantry.audit.service import Actor
 from tenantry.authz.service import Authorizer
 from tenantry.errors import DomainError, PermissionDenied
 from tenantry.members import _rows
@@ -29,6 +28,7 @@ from tenantry.members.errors import (
 from tenantry.members.models import MemberRole, Membership
 from tenantry.orgs.models import Organization
 from tenantry.store import signals
+from tenantry.writes import Actor
 from tests.factories import actor, add_member, make_org, make_user
 
 Y, N = True, False

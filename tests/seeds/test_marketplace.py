@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from tenantry.audit.service import Actor
 from tenantry.errors import DomainError
 from tenantry.members import cross_org
 from tenantry.members import service as members
+from tenantry.writes import Actor
 from tests.factories import actor, add_member, make_org, make_user
 
 

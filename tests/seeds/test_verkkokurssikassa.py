@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from tenantry.audit.service import Actor
 from tenantry.errors import PermissionDenied
 from tenantry.members import service as members
 from tenantry.members.errors import CannotManageMember, CannotRemoveOwner, LastOwner
 from tenantry.resources import service as resources
 from tenantry.resources.service import AccessChange
+from tenantry.writes import Actor
 from tests.factories import actor, add_member, make_org, make_resource, make_user
 
 SETTINGS, MAINTAIN, VIEW = "checkout.settings.edit", "checkout.data.maintain", "checkout.view"

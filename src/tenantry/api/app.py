@@ -13,6 +13,7 @@ from sqlalchemy import text
 from tenantry import web
 from tenantry.accounts.sessions import SignIn
 from tenantry.api import errors, openapi
+from tenantry.api.consistency import ConsistencyHeader
 from tenantry.api.routes import (
     accounts,
     apikeys,
@@ -58,6 +59,7 @@ def create_app(tenantry: Tenantry | None = None, settings: Settings | None = Non
     app.state.settings = settings
     app.state.sign_in = SignIn()
     app.state.link_guard = LinkGuard()
+    app.add_middleware(ConsistencyHeader)
     errors.install(app)
     openapi.install(app, t.policy)
     documented: dict[int | str, dict[str, Any]] = {

@@ -10,17 +10,19 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
+from tenantry import consistency
 from tenantry.accounts import sessions
 from tenantry.accounts.models import AuthSession, User
 from tenantry.apikeys import service as apikeys
-from tenantry.apikeys.access import key_snapshot
 from tenantry.apikeys.models import ApiKey
-from tenantry.audit.service import Actor
+from tenantry.authz.keys import key_snapshot
 from tenantry.core import Tenantry
 from tenantry.engine.evaluate import org_mask
 from tenantry.engine.snapshot import AccessSnapshot
 from tenantry.errors import DomainError, Kind, NotFound, PermissionDenied
 from tenantry.tokens import matches_plain
+from tenantry.writes import changed_revisions
+from tenantry.writes import Actor
 
 SESSION_COOKIE = "tenantry_session"
 CSRF_HEADER = "x-csrf-token"
@@ -69,14 +71,25 @@ def _in(address: str, networks: tuple[str, ...]) -> bool:
 
 
 def db_session(t: App, request: Request) -> Iterator[Session]:
-    """A transaction for the route, committed when the route returns without error; reads
-    get a read transaction, so they never wait behind (or hold up) a writer."""
+    """A transaction for the route, committed when the route returns without error and
+    *before* the response is sent (``scope="function"``): a 2xx means committed, and a
+    failed commit answers an error instead. Reads get a read transaction, so they never
+    wait behind (or hold up) a writer. What a write changed is kept for its token."""
     unit = t.db.transaction if request.method in UNSAFE else t.db.reading
     with unit() as session:
         yield session
+        changed = changed_revisions(session)
+    if changed:  # committed: only now may the token be handed out
+        announce_revisions(request, changed)
 
 
-Tx = Annotated[Session, Depends(db_session)]
+def announce_revisions(request: Request, revisions: dict[str, int]) -> None:
+    """Send the consistency token of committed revisions with this request's response."""
+    merged = consistency.merge(getattr(request.state, "revisions", {}), revisions)
+    request.state.revisions = merged
+
+
+Tx = Annotated[Session, Depends(db_session, scope="function")]
 
 
 @dataclass(frozen=True, slots=True)

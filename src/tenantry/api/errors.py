@@ -16,8 +16,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tenantry.audit.service import record_denial
 from tenantry.errors import DomainError, Kind
+from tenantry.writes import record_denial
 
 log = logging.getLogger("tenantry.api")
 

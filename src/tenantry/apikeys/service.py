@@ -10,15 +10,14 @@ from sqlalchemy.orm import Session
 
 from tenantry import clock, tokens
 from tenantry.apikeys.models import ApiKey
-from tenantry.audit.service import Actor, record
 from tenantry.authz.actors import actor_snapshot
 from tenantry.authz.service import Authorizer
 from tenantry.errors import Invalid, NotFound
 from tenantry.members import rules
-from tenantry.orgs.service import lock_org
 from tenantry.policy.model import MembershipMode
 from tenantry.store.db import Database
 from tenantry.text import display_name
+from tenantry.writes import Actor, lock_org, record
 
 TOKEN_KIND = "tnk"
 

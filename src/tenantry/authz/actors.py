@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from tenantry.apikeys.access import key_snapshot
-from tenantry.audit.service import Actor
+from tenantry.authz.keys import key_snapshot
 from tenantry.authz.service import Authorizer
 from tenantry.engine.evaluate import org_mask
 from tenantry.engine.snapshot import AccessSnapshot
 from tenantry.errors import NotFound
+from tenantry.writes import Actor
 
 
 def actor_snapshot(

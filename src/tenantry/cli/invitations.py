@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
-from tenantry.audit.service import Actor
 from tenantry.cli._context import state
 from tenantry.cli._output import echo_table
 from tenantry.invitations import service as invitations
 from tenantry.mail.transports import MailboxTransport, messages_in
 from tenantry.orgs.service import get_org
+from tenantry.writes import Actor
 
 app = typer.Typer(help="Invitations, as the operator.", no_args_is_help=True)
 mail = typer.Typer(

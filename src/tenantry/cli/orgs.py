@@ -8,12 +8,12 @@ import typer
 from sqlalchemy import select
 
 from tenantry.accounts.service import user_by_email
-from tenantry.audit.service import Actor
 from tenantry.cli._context import state
 from tenantry.cli._output import echo_table
 from tenantry.members.service import list_members, transfer_ownership
 from tenantry.orgs.models import Organization
 from tenantry.orgs.service import create_org, get_org, member_count
+from tenantry.writes import Actor
 
 app = typer.Typer(help="Organizations (as the operator).", no_args_is_help=True)
 

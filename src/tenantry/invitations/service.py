@@ -17,9 +17,8 @@ from sqlalchemy.orm import Session
 from tenantry import clock, tokens
 from tenantry.accounts.emails import InvalidEmail, normalize_email
 from tenantry.accounts.models import User
-from tenantry.apikeys.access import key_snapshot
-from tenantry.audit.service import Actor, record
 from tenantry.authz.actors import actor_snapshot
+from tenantry.authz.keys import key_snapshot
 from tenantry.authz.loader import org_node, resource_node
 from tenantry.authz.service import Authorizer
 from tenantry.engine.evaluate import resource_mask
@@ -43,10 +42,10 @@ from tenantry.members.models import Membership
 from tenantry.members.seats import require_free
 from tenantry.members.service import add_member
 from tenantry.orgs.models import Organization
-from tenantry.orgs.service import lock_org
 from tenantry.policy.model import Policy
 from tenantry.resources.models import Resource, ResourceGrant
 from tenantry.sealing import Sealer
+from tenantry.writes import Actor, lock_org, record
 
 TOKEN_KIND = "tni"
 

@@ -7,13 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenantry.accounts.models import User
-from tenantry.audit.service import Actor, record
 from tenantry.authz.actors import actor_snapshot
 from tenantry.authz.service import Authorizer
 from tenantry.errors import Invalid, NotFound
 from tenantry.members import rules
 from tenantry.members.models import CrossOrgRole
-from tenantry.orgs.service import lock_org
+from tenantry.writes import Actor, lock_org, record
 
 
 def grant(

@@ -15,7 +15,6 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tenantry.accounts.models import User
-from tenantry.audit.service import Actor, record
 from tenantry.authz.actors import actor_snapshot
 from tenantry.authz.service import Authorizer
 from tenantry.engine.snapshot import AccessSnapshot
@@ -33,8 +32,8 @@ from tenantry.members.errors import (
 from tenantry.members.models import CrossOrgRole, MemberPermission, MemberRole, Membership
 from tenantry.members.seats import require_free
 from tenantry.orgs.models import Organization
-from tenantry.orgs.service import lock_org
 from tenantry.policy.model import MembershipMode, Policy
+from tenantry.writes import Actor, lock_org, record
 
 
 @dataclass(frozen=True, slots=True)

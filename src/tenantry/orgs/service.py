@@ -1,4 +1,4 @@
-"""Organizations: create, read, update, delete, and the per-organization write lock."""
+"""Organizations: create, read, update, delete."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from tenantry.accounts.models import User
-from tenantry.audit.service import Actor, record
 from tenantry.authz.actors import actor_snapshot
 from tenantry.authz.service import Authorizer
 from tenantry.errors import Invalid, NotFound, PermissionDenied
@@ -19,28 +18,11 @@ from tenantry.members.seats import seats_used
 from tenantry.orgs.models import Organization
 from tenantry.policy.model import MembershipMode, Policy
 from tenantry.text import display_name
+from tenantry.writes import Actor, lock_org, record
 
 
 class OrgHasChildren(Invalid):
     code = "ORG_HAS_CHILDREN"
-
-
-def lock_org(session: Session, org_id: str) -> Organization:
-    """Load the organization and hold its write lock until the transaction ends.
-
-    Every write to an organization's members, invitations or resources takes this lock
-    first, so invariants that span rows (seat caps, last owner) hold under concurrency.
-    On SQLite, BEGIN IMMEDIATE already serialises writers.
-    """
-    org = session.scalar(
-        select(Organization)
-        .where(Organization.id == org_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if org is None:
-        raise NotFound("No such organization.")
-    return org
 
 
 def creator_grants(policy: Policy, kind: str) -> tuple[list[str], list[str]]:

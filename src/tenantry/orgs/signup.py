@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session
 
 from tenantry.accounts import sessions
 from tenantry.accounts.service import create_user
-from tenantry.audit.service import Actor
 from tenantry.authz.service import Authorizer
 from tenantry.orgs.models import Organization
 from tenantry.orgs.service import create_org
 from tenantry.text import MAX_NAME
+from tenantry.writes import Actor
 
 
 def default_org_name(user_name: str) -> str:

@@ -10,7 +10,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tenantry.accounts.models import User
-from tenantry.audit.service import Actor, record
 from tenantry.authz.actors import actor_snapshot
 from tenantry.authz.loader import resource_node
 from tenantry.authz.service import Authorizer
@@ -19,10 +18,10 @@ from tenantry.errors import Conflict, Invalid, NotFound
 from tenantry.members import rules
 from tenantry.members.errors import GrantExceedsOwnPermissions
 from tenantry.members.models import Membership
-from tenantry.orgs.service import lock_org
 from tenantry.policy.model import Policy, ResourceType
 from tenantry.resources.models import Resource, ResourceExclusion, ResourceGrant
 from tenantry.text import display_name
+from tenantry.writes import Actor, lock_org, record
 
 
 class ResourceNameTaken(Conflict):
