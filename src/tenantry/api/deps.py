@@ -21,8 +21,7 @@ from tenantry.engine.evaluate import org_mask
 from tenantry.engine.snapshot import AccessSnapshot
 from tenantry.errors import DomainError, Kind, NotFound, PermissionDenied
 from tenantry.tokens import matches_plain
-from tenantry.writes import changed_revisions
-from tenantry.writes import Actor
+from tenantry.writes import Actor, changed_revisions
 
 SESSION_COOKIE = "tenantry_session"
 CSRF_HEADER = "x-csrf-token"
