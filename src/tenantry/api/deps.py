@@ -76,6 +76,7 @@ def db_session(t: App, request: Request) -> Iterator[Session]:
     wait behind (or hold up) a writer. What a write changed is kept for its token."""
     unit = t.db.transaction if request.method in UNSAFE else t.db.reading
     with unit() as session:
+        request.state.tx = session  # what a route wrapper writes must join this transaction
         yield session
         changed = changed_revisions(session)
     if changed:  # committed: only now may the token be handed out
