@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from tenantry.errors import Invalid
 
@@ -52,3 +53,30 @@ def merge(*parts: Mapping[str, int]) -> dict[str, int]:
         for org, rev in part.items():
             merged[org] = max(rev, merged.get(org, 0))
     return merged
+
+
+@dataclass(frozen=True, slots=True)
+class Consistency:
+    """How fresh an answer must be (SpiceDB's three levels):
+
+    - the default: from the cache, which the process keeps coherent (push invalidation on
+      PostgreSQL, the data version on SQLite; per-check validation while neither is up);
+    - ``at_least``: no staler than these revisions (a write's token): older cache entries
+      are read through;
+    - ``full``: validated against the database now, whatever the cache holds.
+    """
+
+    at_least: Mapping[str, int] = field(default_factory=dict)
+    full: bool = False
+
+    @classmethod
+    def of(cls, token: str | None, *, fully_consistent: bool = False) -> Consistency:
+        return cls(decode(token) if token else {}, fully_consistent)
+
+    def satisfied_by(self, depends_on: Mapping[str, int]) -> bool:
+        """Whether data read at ``depends_on`` revisions is at least as fresh as asked."""
+        return all(depends_on.get(org, rev) >= rev for org, rev in self.at_least.items())
+
+
+MINIMIZE_LATENCY = Consistency()
+FULLY_CONSISTENT = Consistency(full=True)

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from tenantry.accounts.sessions import SignIn
 from tenantry.authz.service import Authorizer
+from tenantry.invitations.links import LinkGuard
 from tenantry.invitations.service import InviteSettings, delivery_result
 from tenantry.mail import outbox
 from tenantry.mail.transports import MailboxTransport, SmtpTransport, Transport
@@ -19,13 +21,15 @@ from tenantry.sealing import Sealer
 from tenantry.settings import Settings
 from tenantry.store.db import Database
 from tenantry.store.migrate import upgrade
+from tenantry.throttles.service import shared_store
 
 log = logging.getLogger("tenantry")
 
 
 class Tenantry:
     """``Tenantry(url, policy)`` gives ``db.transaction()`` for the services and ``authz`` for
-    checks. ``validate_cache=False`` suits a single process that makes every write itself."""
+    checks. ``validate_cache=False`` suits a single process that makes every write itself;
+    ``coherence`` names how the cache follows other processes' writes (authz.coherence)."""
 
     def __init__(
         self,
@@ -33,19 +37,25 @@ class Tenantry:
         policy: Policy | str,
         *,
         validate_cache: bool = True,
+        coherence: str = "auto",
         secret_key: str | None = None,
         base_url: str = "http://127.0.0.1:8000",
         invite_expiry: timedelta | None = None,
         mail: Transport | None = None,
         mail_from: str = outbox.SENDER,
+        redis_url: str | None = None,
     ) -> None:
         self.db = Database(database) if isinstance(database, str) else database
         self.policy = load_policy(policy) if isinstance(policy, str) else policy
-        self.authz = Authorizer(self.db, self.policy, validate=validate_cache)
+        self.authz = Authorizer(self.db, self.policy, validate=validate_cache, coherence=coherence)
         self.sealer = Sealer(secret_key or secrets.token_urlsafe(32))
         self.invites = InviteSettings(base_url=base_url, expiry=invite_expiry, sealer=self.sealer)
         self.mail: Transport = mail or MailboxTransport(Path("./var/mailbox"))
         self.mail_from = mail_from
+        # one budget per account and per client for the API, the dashboard and every process
+        self.throttles = shared_store(self.db, redis_url)
+        self.sign_in = SignIn(self.throttles)
+        self.link_guard = LinkGuard(self.throttles)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, migrate: bool = True) -> Tenantry:
@@ -73,6 +83,7 @@ class Tenantry:
             else None,
             mail=mail,
             mail_from=settings.mail_from,
+            redis_url=settings.redis_url,
         )
 
     def deliver_mail(self, only: list[str] | None = None) -> int:
@@ -89,6 +100,7 @@ class Tenantry:
 
     def close(self) -> None:
         self.authz.close()
+        self.throttles.close()
         self.db.dispose()
 
 

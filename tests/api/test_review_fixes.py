@@ -108,7 +108,7 @@ def test_a_snapshot_read_across_an_invalidation_is_not_kept():
 
     epoch = cache.epoch
     cache.invalidate({"org"})  # a removal commits while the snapshot was being read
-    cache.put(("user", "org"), Snap(), epoch=epoch)  # type: ignore[arg-type]
+    cache.put(("user", "org"), Snap(), epoch=epoch, generation=0)  # type: ignore[arg-type]
     assert cache.get(("user", "org")) is None
-    cache.put(("user", "org"), Snap(), epoch=cache.epoch)  # type: ignore[arg-type]
+    cache.put(("user", "org"), Snap(), epoch=cache.epoch, generation=0)  # type: ignore[arg-type]
     assert cache.get(("user", "org")) is not None

@@ -16,6 +16,7 @@ from tenantry.accounts.models import AuthSession, User
 from tenantry.apikeys import service as apikeys
 from tenantry.apikeys.models import ApiKey
 from tenantry.authz.keys import key_snapshot
+from tenantry.consistency import FULLY_CONSISTENT
 from tenantry.core import Tenantry
 from tenantry.engine.evaluate import org_mask
 from tenantry.engine.snapshot import AccessSnapshot
@@ -167,15 +168,17 @@ class OrgContext:
 
 
 def resolve_org_context(t: Tenantry, principal: Principal, org_id: str) -> OrgContext:
-    """The caller's access in the organization. Anyone with no access at all gets 404,
-    exactly as for an organization that does not exist."""
+    """The caller's access in the organization, validated against the database now (fully
+    consistent: whoever was removed or demoted anywhere is refused on their very next
+    request). Anyone with no access at all gets 404, exactly as for an organization that
+    does not exist."""
     if principal.key is not None:
         if principal.key.org_id != org_id:
             raise NotFound("No such organization.")
         with t.db.sessions() as s:
             snap = key_snapshot(s, t.authz, principal.key.id, org_id)
     else:
-        snap = t.authz.snapshot(principal.user_id, org_id)
+        snap = t.authz.snapshot(principal.user_id, org_id, consistency=FULLY_CONSISTENT)
     mask = org_mask(t.policy, snap)
     if not snap.is_member and not mask:
         raise NotFound("No such organization.")

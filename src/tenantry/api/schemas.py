@@ -156,12 +156,28 @@ class TransferIn(In):
 # -- checks ---------------------------------------------------------------------------------
 
 
+ConsistencyToken = Annotated[
+    str,
+    Field(
+        max_length=4096,
+        description="A consistency token (the Tenantry-Consistency-Token header of a write, "
+        "or a check's checked_at): answer from data at least that fresh.",
+    ),
+]
+FullyConsistent = Annotated[
+    bool,
+    Field(description="Validate against the database now instead of trusting the cache."),
+]
+
+
 class CheckIn(In):
     user_id: Id
     permission: Ident
     org_id: Id
     resource_id: Id | None = None
     explain: bool = False
+    at_least: ConsistencyToken | None = None
+    fully_consistent: FullyConsistent = False
 
 
 class CheckOut(Out):
@@ -170,11 +186,16 @@ class CheckOut(Out):
     org_id: str
     resource_id: str | None
     revision: int = Field(description="The organization's revision the answer was computed at.")
+    checked_at: str = Field(
+        description="A consistency token for the data the answer was computed from."
+    )
     explanation: list[str] | None = None
 
 
 class BatchIn(In):
     checks: Annotated[list[CheckIn], Field(min_length=1, max_length=1000)]
+    at_least: ConsistencyToken | None = None
+    fully_consistent: FullyConsistent = False
 
 
 class BatchOut(Out):

@@ -13,7 +13,7 @@ from tenantry.engine.snapshot import AccessSnapshot, ResourceNode
 
 class SnapshotCache:
     def __init__(self, max_entries: int = 100_000) -> None:
-        self._entries: dict[tuple[str, str], AccessSnapshot] = {}
+        self._entries: dict[tuple[str, str], tuple[AccessSnapshot, int | None]] = {}
         self._by_org: dict[str, set[tuple[str, str]]] = {}
         self._lock = threading.Lock()
         self.max_entries = max_entries
@@ -23,21 +23,31 @@ class SnapshotCache:
         # removal committed while it was being read would be served from the cache after
         self.epoch = 0
 
-    def get(self, key: tuple[str, str]) -> AccessSnapshot | None:
+    def get(self, key: tuple[str, str]) -> tuple[AccessSnapshot, int | None] | None:
+        """The entry and the coherence generation it was last known valid at."""
         return self._entries.get(key)
 
-    def put(self, key: tuple[str, str], snap: AccessSnapshot, *, epoch: int) -> None:
-        """Keep ``snap``, read after ``epoch`` was observed, unless anything was invalidated
-        since."""
+    def put(
+        self, key: tuple[str, str], snap: AccessSnapshot, *, epoch: int, generation: int | None
+    ) -> None:
+        """Keep ``snap``, read after ``epoch`` was observed (and known valid at
+        ``generation``), unless anything was invalidated since."""
         with self._lock:
             if epoch != self.epoch:
                 return
             if len(self._entries) >= self.max_entries:
                 self._entries.clear()
                 self._by_org.clear()
-            self._entries[key] = snap
+            self._entries[key] = (snap, generation)
             for org_id in snap.depends_on:
                 self._by_org.setdefault(org_id, set()).add(key)
+
+    def validated(self, key: tuple[str, str], snap: AccessSnapshot, generation: int) -> None:
+        """``snap`` was found current at ``generation``: trust it there without a query."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] is snap:
+                self._entries[key] = (snap, generation)
 
     def invalidate(self, org_ids: Iterable[str]) -> None:
         with self._lock:
@@ -48,6 +58,7 @@ class SnapshotCache:
 
     def clear(self) -> None:
         with self._lock:
+            self.epoch += 1
             self._entries.clear()
             self._by_org.clear()
 

@@ -1,11 +1,11 @@
 """Permission checks with a per-(user, organization) cache keyed on organization revisions.
 
 A cached snapshot remembers the revision of every organization it was read from. It is
-dropped when this process commits a change to any of them, and (with ``validate=True``,
-the default for a service that may run on several nodes) it is compared against the
-current revisions in one indexed query before use, so a removed member is never let in
-by a stale entry. ``validate=False`` gives zero-round-trip checks for a single process
-that does all the writes itself.
+dropped when this process commits a change to any of them; writes by other processes reach
+it through the coherence channel (``authz.coherence``: push invalidation on PostgreSQL, the
+data version on SQLite), and while no channel is up every entry is validated against the
+current revisions in one indexed query before use. A caller can ask for more: ``at_least``
+a write's revisions (its consistency token), or ``full`` validation now.
 """
 
 from __future__ import annotations
@@ -14,10 +14,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from tenantry.authz.cache import ResourceIndex, SnapshotCache
+from tenantry.authz.coherence import (
+    Coherence,
+    DataVersionWatch,
+    LocalOnly,
+    PushInvalidation,
+    ValidateEach,
+)
 from tenantry.authz.loader import current_revisions, load_snapshot, resource_node
+from tenantry.consistency import MINIMIZE_LATENCY, Consistency
 from tenantry.engine.evaluate import Explanation, explain, org_mask, resource_mask
 from tenantry.engine.snapshot import AccessSnapshot, ResourceNode
 from tenantry.errors import Invalid, NotFound
@@ -27,6 +36,8 @@ from tenantry.policy.model import ORGANIZATION, Policy
 from tenantry.resources.models import Resource
 from tenantry.store import signals
 from tenantry.store.db import Database
+
+COHERENCE_MODES = ("auto", "push", "data-version", "validate", "local")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +49,41 @@ class CheckRequest:
 
 
 class Authorizer:
-    def __init__(self, db: Database, policy: Policy, *, validate: bool = True) -> None:
+    """``coherence``: "auto" (push on PostgreSQL, data version on a SQLite file, validation
+    otherwise), or one of them by name; ``validate=False`` is "local" (one process that makes
+    every write itself)."""
+
+    def __init__(
+        self, db: Database, policy: Policy, *, validate: bool = True, coherence: str = "auto"
+    ) -> None:
         self.db = db
         self.policy = policy
-        self.validate = validate
         self.cache = SnapshotCache()
         self.resources = ResourceIndex()
         signals.on_commit(self._invalidate)
+        self.coherence = self._coherence(coherence if validate else "local")
+
+    def _coherence(self, mode: str) -> Coherence:
+        if mode not in COHERENCE_MODES:
+            raise Invalid(f"Unknown cache coherence {mode!r}; choose one of {COHERENCE_MODES}.")
+        url = make_url(self.db.url)
+        on_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+        if mode == "auto":
+            mode = "push" if self.db.is_postgres else "data-version" if on_file else "validate"
+        if mode == "push":
+            if not self.db.is_postgres:
+                raise Invalid("Push invalidation needs PostgreSQL (LISTEN/NOTIFY).")
+            return PushInvalidation(self.db.url, self._invalidate)
+        if mode == "data-version":
+            if not on_file:
+                raise Invalid("The data-version watch needs a SQLite database file.")
+            assert url.database is not None
+            return DataVersionWatch(url.database)
+        return LocalOnly() if mode == "local" else ValidateEach()
+
+    @property
+    def validate(self) -> bool:
+        return not isinstance(self.coherence, LocalOnly)
 
     def _invalidate(self, org_ids: set[str]) -> None:
         self.cache.invalidate(org_ids)
@@ -52,36 +91,61 @@ class Authorizer:
 
     def close(self) -> None:
         signals.remove_listener(self._invalidate)
+        self.coherence.close()
 
     # -- snapshots ------------------------------------------------------------------------------
 
-    def snapshot(self, user_id: str, org_id: str, session: Session | None = None) -> AccessSnapshot:
+    def snapshot(
+        self,
+        user_id: str,
+        org_id: str,
+        session: Session | None = None,
+        *,
+        consistency: Consistency = MINIMIZE_LATENCY,
+    ) -> AccessSnapshot:
         """The user's access in the org; raises NotFound if the organization does not exist."""
-        return self.snapshots([(user_id, org_id)], session)[(user_id, org_id)]
+        return self.snapshots([(user_id, org_id)], session, consistency=consistency)[
+            (user_id, org_id)
+        ]
 
     def snapshots(
-        self, keys: Iterable[tuple[str, str]], session: Session | None = None
+        self,
+        keys: Iterable[tuple[str, str]],
+        session: Session | None = None,
+        *,
+        consistency: Consistency = MINIMIZE_LATENCY,
     ) -> dict[tuple[str, str], AccessSnapshot]:
-        """Snapshots for several (user, org) pairs: cached ones are validated together in one
-        query (``validate=True``), the rest are loaded. Inside a write (``session``) every
-        snapshot is read fresh in that transaction."""
+        """Snapshots for several (user, org) pairs, each at least as fresh as ``consistency``
+        asks: cached ones the coherence channel cannot vouch for are validated together in
+        one query, the rest are loaded. Inside a write (``session``) every snapshot is read
+        fresh in that transaction."""
         wanted = list(dict.fromkeys(keys))
         if session is not None:
             return {key: self._load(session, *key) for key in wanted}
+        # read first: an entry known valid at this generation is valid now
+        generation = self.coherence.generation()
         found: dict[tuple[str, str], AccessSnapshot] = {}
+        doubtful: dict[tuple[str, str], AccessSnapshot] = {}
         for key in wanted:
-            cached = self.cache.get(key)
-            if cached is not None:
-                found[key] = cached
-        if found and self.validate:
-            org_ids = sorted({oid for snap in found.values() for oid in snap.depends_on})
+            entry = self.cache.get(key)
+            if entry is None:
+                continue
+            snap, known_at = entry
+            if not consistency.satisfied_by(snap.depends_on):
+                continue  # older than the caller's token: read through
+            if consistency.full or generation is None or known_at != generation:
+                doubtful[key] = snap
+            else:
+                found[key] = snap
+        if doubtful:
+            org_ids = sorted({oid for snap in doubtful.values() for oid in snap.depends_on})
             with self.db.engine.connect() as conn:
                 current = current_revisions(conn, org_ids)
-            found = {
-                key: snap
-                for key, snap in found.items()
-                if all(current.get(oid) == rev for oid, rev in snap.depends_on.items())
-            }
+            for key, snap in doubtful.items():
+                if all(current.get(oid) == rev for oid, rev in snap.depends_on.items()):
+                    found[key] = snap
+                    if generation is not None:
+                        self.cache.validated(key, snap, generation)
         self.cache.hits += len(found)
         missing = [key for key in wanted if key not in found]
         if missing:
@@ -90,7 +154,7 @@ class Authorizer:
             with self.db.sessions() as s:
                 for key in missing:
                     found[key] = self._load(s, *key)
-                    self.cache.put(key, found[key], epoch=epoch)
+                    self.cache.put(key, found[key], epoch=epoch, generation=generation)
         return found
 
     def _load(self, session: Session, user_id: str, org_id: str) -> AccessSnapshot:
@@ -158,15 +222,19 @@ class Authorizer:
         org_id: str,
         resource_id: str | None = None,
         session: Session | None = None,
+        *,
+        consistency: Consistency = MINIMIZE_LATENCY,
     ) -> bool:
-        snap = self.snapshot(user_id, org_id, session)
+        snap = self.snapshot(user_id, org_id, session, consistency=consistency)
         return self.decide(snap, permission, resource_id, session)
 
-    def check_many(self, requests: list[CheckRequest]) -> list[bool]:
+    def check_many(
+        self, requests: list[CheckRequest], *, consistency: Consistency = MINIMIZE_LATENCY
+    ) -> list[bool]:
         """Many checks; the snapshots they need are validated together in one query."""
         for r in requests:
             self._permission(r.permission)
-        snaps = self.snapshots((r.user_id, r.org_id) for r in requests)
+        snaps = self.snapshots(((r.user_id, r.org_id) for r in requests), consistency=consistency)
         return [
             self.decide(snaps[(r.user_id, r.org_id)], r.permission, r.resource_id, None)
             for r in requests
@@ -192,9 +260,16 @@ class Authorizer:
         return bool(resource_mask(self.policy, snap, node) & perm.mask)
 
     def explain(
-        self, user_id: str, permission: str, org_id: str, resource_id: str | None = None
+        self,
+        user_id: str,
+        permission: str,
+        org_id: str,
+        resource_id: str | None = None,
+        *,
+        consistency: Consistency = MINIMIZE_LATENCY,
     ) -> Explanation:
-        return self.explain_snapshot(self.snapshot(user_id, org_id), permission, resource_id)
+        snap = self.snapshot(user_id, org_id, consistency=consistency)
+        return self.explain_snapshot(snap, permission, resource_id)
 
     def explain_snapshot(
         self, snap: AccessSnapshot, permission: str, resource_id: str | None = None
@@ -210,12 +285,19 @@ class Authorizer:
 
     # -- lookups --------------------------------------------------------------------------------
 
-    def lookup_resources(self, user_id: str, permission: str, org_id: str) -> list[ResourceNode]:
+    def lookup_resources(
+        self,
+        user_id: str,
+        permission: str,
+        org_id: str,
+        *,
+        consistency: Consistency = MINIMIZE_LATENCY,
+    ) -> list[ResourceNode]:
         """The resources of the permission's type in the org on which the user holds it."""
         perm = self.policy.permissions[self._permission(permission)]
         if perm.scope == ORGANIZATION:
             raise Invalid(f"{permission} is an organization permission, not a resource one.")
-        snap = self.snapshot(user_id, org_id)
+        snap = self.snapshot(user_id, org_id, consistency=consistency)
         nodes = sorted(self._index(snap).values(), key=lambda n: (n.name, n.id))
         return [
             n
@@ -224,7 +306,12 @@ class Authorizer:
         ]
 
     def lookup_subjects(
-        self, permission: str, org_id: str, resource_id: str | None = None
+        self,
+        permission: str,
+        org_id: str,
+        resource_id: str | None = None,
+        *,
+        consistency: Consistency = MINIMIZE_LATENCY,
     ) -> list[str]:
         """User ids holding the permission in the org (or on the resource), by any path."""
         self._permission(permission)
@@ -251,4 +338,8 @@ class Authorizer:
                 parent_id = s.scalar(
                     select(Organization.parent_id).where(Organization.id == parent_id)
                 )
-        return sorted(u for u in candidates if self.check(u, permission, org_id, resource_id))
+        # one freshness check for every candidate's snapshot, not one per candidate
+        snaps = self.snapshots(((u, org_id) for u in candidates), consistency=consistency)
+        return sorted(
+            u for u in candidates if self.decide(snaps[(u, org_id)], permission, resource_id, None)
+        )

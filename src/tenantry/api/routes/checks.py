@@ -4,17 +4,32 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from tenantry import consistency
 from tenantry.api import schemas
 from tenantry.api.deps import App, CurrentPrincipal, Principal, resolve_org_context
+from tenantry.api.route import ApiRoute
+from tenantry.consistency import Consistency
 from tenantry.core import Tenantry
 from tenantry.errors import NotFound
 from tenantry.resources.visibility import can_see
 
-router = APIRouter(prefix="/v1", tags=["checks"])
+router = APIRouter(prefix="/v1", tags=["checks"], route_class=ApiRoute)
+
+
+def _consistency(
+    checks: list[schemas.CheckIn], token: str | None = None, full: bool = False
+) -> Consistency:
+    """The freshest any part of the request asks for."""
+    asked = [Consistency.of(c.at_least, fully_consistent=c.fully_consistent) for c in checks]
+    asked.append(Consistency.of(token, fully_consistent=full))
+    return Consistency(consistency.merge(*(a.at_least for a in asked)), any(a.full for a in asked))
 
 
 def _answers(
-    t: Tenantry, principal: Principal, checks: list[schemas.CheckIn]
+    t: Tenantry,
+    principal: Principal,
+    checks: list[schemas.CheckIn],
+    fresh: Consistency,
 ) -> list[schemas.CheckOut]:
     """Every check's answer; the snapshots they need are fetched (and validated) together."""
     callers = {
@@ -29,7 +44,7 @@ def _answers(
             if not can_see(t.policy, viewer, t.authz.resource(viewer, c.resource_id)):
                 raise NotFound("No such resource in this organization.")
     # one freshness check for the whole batch; each answer and its reasons use the same snapshot
-    snaps = t.authz.snapshots((c.user_id, c.org_id) for c in checks)
+    snaps = t.authz.snapshots(((c.user_id, c.org_id) for c in checks), consistency=fresh)
     out = []
     for check in checks:
         snap = snaps[(check.user_id, check.org_id)]
@@ -45,6 +60,7 @@ def _answers(
                 org_id=check.org_id,
                 resource_id=check.resource_id,
                 revision=snap.org.revision,
+                checked_at=consistency.encode(snap.depends_on),
                 explanation=reasons,
             )
         )
@@ -53,12 +69,15 @@ def _answers(
 
 @router.post("/check", summary="Does this user hold this permission here?")
 def check(body: schemas.CheckIn, principal: CurrentPrincipal, t: App) -> schemas.CheckOut:
-    """Answered from the permission cache, which is never staler than the organization's
-    current revision. ``explain: true`` names the role, grant or rule behind the answer."""
-    return _answers(t, principal, [body])[0]
+    """Answered from the permission cache, which the service keeps coherent with every
+    process's writes; ``at_least`` (a write's consistency token) guarantees the answer sees
+    that write, ``fully_consistent`` validates against the database now. ``explain: true``
+    names the role, grant or rule behind the answer."""
+    return _answers(t, principal, [body], _consistency([body]))[0]
 
 
 @router.post("/check/batch", summary="Many checks in one call")
 def check_batch(body: schemas.BatchIn, principal: CurrentPrincipal, t: App) -> schemas.BatchOut:
     """Up to 1000 checks; the permission cache is validated once for the whole batch."""
-    return schemas.BatchOut(results=_answers(t, principal, body.checks))
+    fresh = _consistency(body.checks, body.at_least, body.fully_consistent)
+    return schemas.BatchOut(results=_answers(t, principal, body.checks, fresh))

@@ -4,15 +4,35 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from tenantry.accounts.models import User
 from tenantry.api import schemas
 from tenantry.api.deps import App, OrgAccess, OrgContext
+from tenantry.api.route import ApiRoute
+from tenantry.consistency import Consistency
 from tenantry.errors import Invalid, PermissionDenied
 from tenantry.resources.service import get_resource
 
-router = APIRouter(prefix="/v1/orgs/{org_id}", tags=["access"])
+router = APIRouter(prefix="/v1/orgs/{org_id}", tags=["access"], route_class=ApiRoute)
+
+
+def freshness(
+    at_least: Annotated[
+        str | None,
+        Query(
+            max_length=4096,
+            description="A consistency token: answer from data at least as fresh as that write.",
+        ),
+    ] = None,
+    fully_consistent: Annotated[
+        bool, Query(description="Validate against the database now.")
+    ] = False,
+) -> Consistency:
+    return Consistency.of(at_least, fully_consistent=fully_consistent)
+
+
+Freshness = Annotated[Consistency, Depends(freshness)]
 
 
 def _may_look_at_others(ctx: OrgContext, t: App, user_id: str, permission: str) -> None:
@@ -35,9 +55,10 @@ def lookup_resources(
     t: App,
     user_id: Annotated[str, Query(max_length=64)],
     permission: Annotated[str, Query(max_length=128)],
+    fresh: Freshness,
 ) -> list[schemas.ResourceOut]:
     _may_look_at_others(ctx, t, user_id, permission)
-    nodes = t.authz.lookup_resources(user_id, permission, ctx.org_id)
+    nodes = t.authz.lookup_resources(user_id, permission, ctx.org_id, consistency=fresh)
     with t.db.reading() as s:
         return [
             schemas.ResourceOut.model_validate(get_resource(s, ctx.org_id, n.id)) for n in nodes
@@ -50,13 +71,14 @@ def lookup_subjects(
     ctx: OrgAccess,
     t: App,
     permission: Annotated[str, Query(max_length=128)],
+    fresh: Freshness,
 ) -> list[schemas.SubjectOut]:
     with t.db.reading() as s:
         res = get_resource(s, ctx.org_id, resource_id)
     manage = t.policy.resource_types[res.type].manage_permission
     if not ctx.holds(t, manage):
         raise PermissionDenied(f"This needs '{t.policy.permissions[manage].label}'.")
-    ids = t.authz.lookup_subjects(permission, ctx.org_id, resource_id)
+    ids = t.authz.lookup_subjects(permission, ctx.org_id, resource_id, consistency=fresh)
     with t.db.reading() as s:
         users = [s.get_one(User, uid) for uid in ids]
     return [schemas.SubjectOut(user_id=u.id, email=u.email) for u in users]
