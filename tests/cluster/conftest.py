@@ -77,9 +77,12 @@ def racer() -> Iterator[Racer]:
 
 
 @pytest.fixture
-def figure(request: pytest.FixtureRequest, figures: Figures) -> Iterator[Figure]:
+def figure(request: pytest.FixtureRequest, figures: Figures, ledger: Ledger) -> Iterator[Figure]:
+    """The test's row of the soak table (saved when TENANTRY_SOAK_FIGURES names a file)."""
     f = Figure(request.node.name)
+    before = ledger.acknowledged
     yield f
+    f.acknowledged = ledger.acknowledged - before
     figures.save(f)
 
 
