@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from tenantry import web
 from tenantry.accounts.sessions import SignIn
-from tenantry.api import errors, openapi
+from tenantry.api import errors, idempotency, openapi
 from tenantry.api.consistency import ConsistencyHeader
 from tenantry.api.routes import (
     accounts,
@@ -61,6 +61,7 @@ def create_app(tenantry: Tenantry | None = None, settings: Settings | None = Non
     app.state.link_guard = LinkGuard()
     app.add_middleware(ConsistencyHeader)
     errors.install(app)
+    idempotency.install(app)  # a kept answer replayed from inside a transaction
     openapi.install(app, t.policy)
     documented: dict[int | str, dict[str, Any]] = {
         code: errors.error_schema() for code in (400, 401, 403, 404, 409, 410, 422, 429)

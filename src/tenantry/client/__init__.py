@@ -42,12 +42,16 @@ class ApiError(Exception):
         self.details = details
 
 
-def _headers(token: str | None, csrf: str | None) -> dict[str, str]:
+def _headers(
+    token: str | None, csrf: str | None, idempotency_key: str | None = None
+) -> dict[str, str]:
     headers = {}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     if csrf:
         headers["X-CSRF-Token"] = csrf
+    if idempotency_key:
+        headers["Idempotency-Key"] = idempotency_key
     return headers
 
 
@@ -78,13 +82,16 @@ class Client:
             http if http is not None else httpx.Client(base_url=base_url, timeout=30)
         )
 
-    def send(self, call: Call[T], *, csrf: str | None = None) -> T:
+    def send(
+        self, call: Call[T], *, csrf: str | None = None, idempotency_key: str | None = None
+    ) -> T:
+        """``idempotency_key``: send the same one again to retry a write safely."""
         response = self.http.request(
             call.method,
             call.path,
             json=call.json,
             params=call.params,
-            headers=_headers(self.token, csrf),
+            headers=_headers(self.token, csrf, idempotency_key),
         )
         return _result(call, response)
 
@@ -115,13 +122,15 @@ class AsyncClient:
         self.token = token
         self.http = http or httpx.AsyncClient(base_url=base_url, timeout=30)
 
-    async def send(self, call: Call[T], *, csrf: str | None = None) -> T:
+    async def send(
+        self, call: Call[T], *, csrf: str | None = None, idempotency_key: str | None = None
+    ) -> T:
         response = await self.http.request(
             call.method,
             call.path,
             json=call.json,
             params=call.params,
-            headers=_headers(self.token, csrf),
+            headers=_headers(self.token, csrf, idempotency_key),
         )
         return _result(call, response)
 

@@ -8,11 +8,12 @@ from tenantry.accounts import sessions
 from tenantry.accounts.service import change_password
 from tenantry.api import schemas
 from tenantry.api.deps import SESSION_COOKIE, App, CurrentPrincipal, CurrentUser, Tx, client_ip
+from tenantry.api.route import ApiRoute
 from tenantry.errors import PermissionDenied
 from tenantry.orgs import signup
 from tenantry.orgs.service import orgs_of_user
 
-router = APIRouter(prefix="/v1", tags=["accounts"])
+router = APIRouter(prefix="/v1", tags=["accounts"], route_class=ApiRoute)
 
 
 def set_session_cookie(request: Request, response: Response, token: str) -> None:

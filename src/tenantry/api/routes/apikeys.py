@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends
 
 from tenantry.api import schemas
 from tenantry.api.deps import App, OrgAccess, OrgContext, Tx, require
+from tenantry.api.route import ApiRoute
 from tenantry.apikeys import service as apikeys
 
-router = APIRouter(prefix="/v1/orgs/{org_id}/api-keys", tags=["api keys"])
+router = APIRouter(prefix="/v1/orgs/{org_id}/api-keys", tags=["api keys"], route_class=ApiRoute)
 KeyManager = Annotated[OrgContext, Depends(require(lambda t: t.policy.api_keys_permission))]
 
 

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends, Query
 
 from tenantry.api import schemas
 from tenantry.api.deps import OrgContext, Tx, require
+from tenantry.api.route import ApiRoute
 from tenantry.audit import service as audit
 
-router = APIRouter(prefix="/v1/orgs/{org_id}/audit", tags=["audit"])
+router = APIRouter(prefix="/v1/orgs/{org_id}/audit", tags=["audit"], route_class=ApiRoute)
 Auditor = Annotated[OrgContext, Depends(require(lambda t: t.policy.audit_permission))]
 
 

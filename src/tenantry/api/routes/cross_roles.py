@@ -11,11 +11,12 @@ from tenantry.accounts.models import User
 from tenantry.accounts.service import find_by_email
 from tenantry.api import schemas
 from tenantry.api.deps import App, OrgAccess, OrgContext, Tx, require
+from tenantry.api.route import ApiRoute
 from tenantry.errors import Invalid
 from tenantry.members import cross_org
 from tenantry.members.models import CrossOrgRole
 
-router = APIRouter(prefix="/v1/orgs/{org_id}", tags=["access"])
+router = APIRouter(prefix="/v1/orgs/{org_id}", tags=["access"], route_class=ApiRoute)
 Granter = Annotated[OrgContext, Depends(require(lambda t: t.policy.grant_permission))]
 
 

@@ -13,6 +13,8 @@ from tenantry.accounts.models import User
 from tenantry.accounts.service import create_user, find_by_email
 from tenantry.api import schemas
 from tenantry.api.deps import App, CurrentUser, OrgAccess, OrgContext, Tx, client_ip, require
+from tenantry.api.idempotency import OwnTx
+from tenantry.api.route import ApiRoute
 from tenantry.api.routes.accounts import set_session_cookie, signed_out
 from tenantry.core import Tenantry
 from tenantry.invitations import service as invitations
@@ -20,7 +22,7 @@ from tenantry.invitations.links import LinkGuard
 from tenantry.invitations.models import Invitation
 from tenantry.orgs.service import get_org
 
-router = APIRouter(tags=["invitations"])
+router = APIRouter(tags=["invitations"], route_class=ApiRoute)
 Inviter = Annotated[OrgContext, Depends(require(lambda t: t.policy.invite_permission))]
 TokenPath = Annotated[str, Path(min_length=1, max_length=200)]
 
@@ -43,11 +45,11 @@ def invitation_out(s: Session, t: Tenantry, inv: Invitation) -> schemas.Invitati
 
 
 @router.post("/v1/orgs/{org_id}/invitations", status_code=201, summary="Invite one or many people")
-def invite(body: schemas.InviteIn, ctx: OrgAccess, t: App, response: Response) -> schemas.InviteOut:
+def invite(body: schemas.InviteIn, ctx: OrgAccess, t: App, write: OwnTx) -> schemas.InviteOut:
     """Everyone invited gets the same roles, permissions and resource grants. Each address
     gets its own result; if none could be invited the call fails with the first reason.
     Mail is attempted at once: if it fails, the result carries the link to pass on."""
-    with t.db.transaction() as s:
+    with write() as s:  # committed before the mail attempt, whose outcome is in the answer
         results = invitations.invite(
             s,
             t.authz,
@@ -62,8 +64,8 @@ def invite(body: schemas.InviteIn, ctx: OrgAccess, t: App, response: Response) -
                 for rid, role in body.resource_grants.items()
             ],
         )
-    if all(r.error is not None for r in results):
-        raise results[0].error  # type: ignore[misc]
+        if all(r.error is not None for r in results):
+            raise results[0].error  # type: ignore[misc]
     t.deliver_mail(only=[r.message_id for r in results if r.message_id])
     with t.db.reading() as s:
         out = []
@@ -96,9 +98,9 @@ def cancel(invitation_id: str, ctx: OrgAccess, t: App, s: Tx) -> None:
 
 
 @router.post("/v1/orgs/{org_id}/invitations/{invitation_id}/resend", summary="Send a new link")
-def resend(invitation_id: str, ctx: OrgAccess, t: App) -> schemas.InvitationOut:
+def resend(invitation_id: str, ctx: OrgAccess, t: App, write: OwnTx) -> schemas.InvitationOut:
     """A new token and a fresh 7-day expiry; the old link dies."""
-    with t.db.transaction() as s:
+    with write() as s:
         inv, message_id = invitations.resend(
             s,
             t.authz,

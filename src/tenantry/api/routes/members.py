@@ -8,11 +8,12 @@ from fastapi import APIRouter, Query
 
 from tenantry.api import schemas
 from tenantry.api.deps import App, OrgAccess, Tx
+from tenantry.api.route import ApiRoute
 from tenantry.errors import Invalid, NotFound
 from tenantry.members import service as members
 from tenantry.members.errors import MemberNotFound, NotAMember
 
-router = APIRouter(prefix="/v1/orgs/{org_id}/members", tags=["members"])
+router = APIRouter(prefix="/v1/orgs/{org_id}/members", tags=["members"], route_class=ApiRoute)
 
 
 def _out(view: members.MemberView) -> schemas.MemberOut:

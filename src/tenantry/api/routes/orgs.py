@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from tenantry.api import schemas
 from tenantry.api.deps import App, CurrentPrincipal, OrgAccess, Tx
+from tenantry.api.route import ApiRoute
 from tenantry.authz.loader import org_node
 from tenantry.engine.evaluate import org_mask
 from tenantry.members import service as members
@@ -15,7 +16,7 @@ from tenantry.orgs import service as orgs
 from tenantry.orgs.models import Organization
 from tenantry.policy.model import Policy
 
-router = APIRouter(prefix="/v1/orgs", tags=["organizations"])
+router = APIRouter(prefix="/v1/orgs", tags=["organizations"], route_class=ApiRoute)
 
 
 def org_out(

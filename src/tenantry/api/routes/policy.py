@@ -6,9 +6,10 @@ from fastapi import APIRouter
 
 from tenantry.api import schemas
 from tenantry.api.deps import App, CurrentPrincipal
+from tenantry.api.route import ApiRoute
 from tenantry.policy.model import Role
 
-router = APIRouter(prefix="/v1", tags=["policy"])
+router = APIRouter(prefix="/v1", tags=["policy"], route_class=ApiRoute)
 
 
 def _role(role: Role) -> schemas.RoleOut:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from tenantry.api import schemas
 from tenantry.api.deps import App, OrgAccess, OrgContext, Tx
+from tenantry.api.route import ApiRoute
 from tenantry.authz.actors import actor_snapshot
 from tenantry.authz.loader import resource_node
 from tenantry.core import Tenantry
@@ -18,7 +19,7 @@ from tenantry.resources import service as resources
 from tenantry.resources.models import Resource
 from tenantry.resources.visibility import can_see
 
-router = APIRouter(prefix="/v1/orgs/{org_id}", tags=["resources"])
+router = APIRouter(prefix="/v1/orgs/{org_id}", tags=["resources"], route_class=ApiRoute)
 
 
 @router.post("/resources", status_code=201, summary="Create a resource (workspace, checkout...)")
