@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from typing import Protocol
 
@@ -99,12 +100,14 @@ class PushInvalidation:
         on_change: Callable[[set[str]], None],
         *,
         ping_seconds: float = 1.0,
-        retry_seconds: float = 0.5,
+        retry_seconds: float = 0.2,
+        wait_seconds: float = 0.1,
     ) -> None:
         self._dsn = make_url(url).set(drivername="postgresql").render_as_string(False)
         self._on_change = on_change
         self._ping = ping_seconds
         self._retry = retry_seconds
+        self._wait = wait_seconds
         self._lock = threading.Lock()
         self._generation = 0
         self._connected = False
@@ -127,8 +130,9 @@ class PushInvalidation:
         return self._connected
 
     def close(self) -> None:
+        # the thread sees the flag within one wait and closes its connection; not joined,
+        # so closing a Tenantry never waits on a listener
         self._stop.set()
-        self._thread.join(timeout=5)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -137,6 +141,7 @@ class PushInvalidation:
                     self._dsn,
                     autocommit=True,
                     connect_timeout=5,
+                    application_name="tenantry-listener",
                     keepalives=1,
                     keepalives_idle=5,
                     keepalives_interval=2,
@@ -160,7 +165,12 @@ class PushInvalidation:
             self._stop.wait(self._retry)
 
     def _listen(self, conn: psycopg.Connection[tuple[object, ...]]) -> None:
+        quiet = 0.0
         while not self._stop.is_set():
-            for note in conn.notifies(timeout=self._ping):
+            started = time.monotonic()
+            for note in conn.notifies(timeout=self._wait):
                 self._on_change({note.payload.rpartition(":")[0]})  # at once, one by one
-            conn.execute("SELECT 1")  # a dead connection shows here, not only on the next write
+            quiet += time.monotonic() - started
+            if quiet >= self._ping:
+                quiet = 0.0
+                conn.execute("SELECT 1")  # a dead connection shows here, not only on the next write
