@@ -43,14 +43,21 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _pair(stack: ExitStack, url: str, workdir: Path) -> tuple[Tenantry, Tenantry]:
-    """Two Tenantry instances over one database: the cache trusted, and validated."""
+def _trio(stack: ExitStack, url: str, workdir: Path) -> tuple[Tenantry, Tenantry, Tenantry]:
+    """Three Tenantry instances over one database: the cache trusted (local), validated on
+    every check, and kept coherent the way the service does (data version / push)."""
     mail = MailboxTransport(workdir / "mailbox")
-    fast = Tenantry(url, POLICY, validate_cache=False, mail=mail)
+    fast = Tenantry(url, POLICY, coherence="local", mail=mail)
     stack.callback(fast.close)
-    checked = Tenantry(fast.db, POLICY, validate_cache=True, mail=mail)
+    checked = Tenantry(fast.db, POLICY, coherence="validate", mail=mail)
     stack.callback(checked.authz.close)
-    return fast, checked
+    coherent = Tenantry(fast.db, POLICY, coherence="auto", mail=mail)
+    stack.callback(coherent.authz.close)
+    wait = getattr(coherent.authz.coherence, "wait_connected", None)
+    if wait is not None and not wait():
+        raise SystemExit("the push-invalidation listener did not connect")
+    _say(f"coherent (service) mode here: {coherent.authz.coherence.name}")
+    return fast, checked, coherent
 
 
 def _agree(name: str, t: Tenantry, peer: Peer, data: DataSet, seed_: int, n: int) -> None:
@@ -71,7 +78,7 @@ def main(argv: list[str] | None = None) -> None:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tenantry-bench-")))
         url = f"sqlite:///{workdir / 'bench.db'}"
         upgrade(url)
-        fast, checked = _pair(stack, url, workdir)
+        fast, checked, coherent = _trio(stack, url, workdir)
         _say(f"seeding {shape} through the services ...")
         t0 = time.perf_counter()
         data = seed(fast, shape, random.Random(args.seed))
@@ -86,7 +93,7 @@ def main(argv: list[str] | None = None) -> None:
         )
         _agree("tenantry/sqlite", fast, peer, data, args.seed + 1, samples)
         work = make_workload(random.Random(args.seed + 2), data, fast.policy, size)
-        cases = tenantry_cases("tenantry/sqlite", fast.authz, checked.authz, work)
+        cases = tenantry_cases("tenantry/sqlite", fast.authz, checked.authz, coherent.authz, work)
         cases += casbin_cases(peer, data.checkouts, work)
         runs = (repeats, target_s)
         results = _run(cases, *runs)
@@ -125,9 +132,10 @@ def _postgres(
     with ExitStack() as stack:
         stack.enter_context(copied_to_postgres(url, source.db))
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tenantry-pg-")))
-        fast, checked = _pair(stack, url, workdir)
+        fast, checked, coherent = _trio(stack, url, workdir)
         _agree("tenantry/pg", fast, peer, data, seed_ + 1, samples)
-        return _run(tenantry_cases("tenantry/pg", fast.authz, checked.authz, work), *runs)
+        cases = tenantry_cases("tenantry/pg", fast.authz, checked.authz, coherent.authz, work)
+        return _run(cases, *runs)
 
 
 if __name__ == "__main__":

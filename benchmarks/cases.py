@@ -14,20 +14,29 @@ from tenantry.authz.service import Authorizer, CheckRequest
 
 Op = Callable[[Any], object]
 
-ORG_WARM = "org check, warm, validate=False"
-ORG_VALIDATED = "org check, warm, validate=True"
+# the cache's coherence with other processes (tenantry.authz.coherence): "local" trusts it
+# (one process), "validate" asks the database on every check, "coherent" is what the
+# service runs: the SQLite data-version watch, or PostgreSQL push invalidation
+ORG_WARM = "org check, warm, local"
+ORG_VALIDATED = "org check, warm, validate each"
+ORG_COHERENT = "org check, warm, coherent (service)"
 ORG_COLD = "org check, cold (cache cleared)"
-CHECKOUT_WARM = "checkout check, warm, validate=False"
-BATCH_WARM = "check_many x100 (org), validate=False"
-BATCH_VALIDATED = "check_many x100 (org), validate=True"
+CHECKOUT_WARM = "checkout check, warm, local"
+CHECKOUT_COHERENT = "checkout check, warm, coherent (service)"
+BATCH_WARM = "check_many x100 (org), local"
+BATCH_VALIDATED = "check_many x100 (org), validate each"
+BATCH_COHERENT = "check_many x100 (org), coherent (service)"
 LOOKUP = "lookup_resources (checkouts of 1 org)"
 TENANTRY_ROWS = (
     ORG_WARM,
     ORG_VALIDATED,
+    ORG_COHERENT,
     ORG_COLD,
     CHECKOUT_WARM,
+    CHECKOUT_COHERENT,
     BATCH_WARM,
     BATCH_VALIDATED,
+    BATCH_COHERENT,
     LOOKUP,
 )
 
@@ -39,8 +48,11 @@ CASBIN_ROWS = (ENFORCE_ORG, ENFORCE_CHECKOUT, BATCH_ENFORCE, FILTER)
 FAST_ROWS = (ENFORCE_ORG, ENFORCE_CHECKOUT, FILTER)
 
 
-def tenantry_cases(name: str, fast: Authorizer, checked: Authorizer, w: Workload) -> list[Case]:
-    """``fast`` trusts its cache (validate=False); ``checked`` validates every hit."""
+def tenantry_cases(
+    name: str, fast: Authorizer, checked: Authorizer, coherent: Authorizer, w: Workload
+) -> list[Case]:
+    """``fast`` trusts its cache (local), ``checked`` validates every hit, ``coherent`` runs
+    the service's coherence channel."""
     db = fast.db.engine
 
     def org(a: Authorizer) -> Op:
@@ -53,6 +65,7 @@ def tenantry_cases(name: str, fast: Authorizer, checked: Authorizer, w: Workload
     return [
         Case(name, ORG_WARM, org(fast), w.org_checks, db=db),
         Case(name, ORG_VALIDATED, org(checked), w.org_checks, db=db),
+        Case(name, ORG_COHERENT, org(coherent), w.org_checks, db=db),
         Case(
             name,
             ORG_COLD,
@@ -69,8 +82,16 @@ def tenantry_cases(name: str, fast: Authorizer, checked: Authorizer, w: Workload
             w.checkout_checks,
             db=db,
         ),
+        Case(
+            name,
+            CHECKOUT_COHERENT,
+            lambda t: coherent.check(t.user, t.permission, t.org, t.resource),
+            w.checkout_checks,
+            db=db,
+        ),
         Case(name, BATCH_WARM, many(fast), batches, db=db),
         Case(name, BATCH_VALIDATED, many(checked), batches, db=db),
+        Case(name, BATCH_COHERENT, many(coherent), batches, db=db),
         Case(
             name,
             LOOKUP,
