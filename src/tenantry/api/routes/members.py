@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from tenantry.api import schemas
 from tenantry.api.deps import App, OrgAccess, Tx
 from tenantry.api.route import ApiRoute
+from tenantry.consistency import FULLY_CONSISTENT
 from tenantry.errors import Invalid, NotFound
 from tenantry.members import service as members
 from tenantry.members.errors import MemberNotFound, NotAMember
@@ -52,7 +53,10 @@ def list_members(
     if permission is not None:
         if permission not in t.policy.permissions:
             raise Invalid(f"Unknown permission {permission!r}.")
-        holders = set(t.authz.lookup_subjects(permission, ctx.org_id))
+        # a read: as fresh as the rows beside it
+        holders = set(
+            t.authz.lookup_subjects(permission, ctx.org_id, consistency=FULLY_CONSISTENT)
+        )
         views = [v for v in views if v.user_id in holders]
     if cursor is not None:  # members are ordered by their (unique) email
         views = [v for v in views if v.email > cursor]
