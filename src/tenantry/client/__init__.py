@@ -17,6 +17,7 @@ import httpx
 
 from tenantry.client import calls
 from tenantry.client.calls import Call
+from tenantry.consistency import HEADER as TOKEN_HEADER
 
 T = TypeVar("T")
 
@@ -81,6 +82,8 @@ class Client:
         self.http: SyncTransport = (
             http if http is not None else httpx.Client(base_url=base_url, timeout=30)
         )
+        # the token of the last write this client saw acknowledged: pass it as ``at_least``
+        self.consistency_token: str | None = None
 
     def send(
         self, call: Call[T], *, csrf: str | None = None, idempotency_key: str | None = None
@@ -93,6 +96,7 @@ class Client:
             params=call.params,
             headers=_headers(self.token, csrf, idempotency_key),
         )
+        self.consistency_token = response.headers.get(TOKEN_HEADER) or self.consistency_token
         return _result(call, response)
 
     def as_token(self, token: str | None) -> Client:
@@ -121,6 +125,7 @@ class AsyncClient:
     ) -> None:
         self.token = token
         self.http = http or httpx.AsyncClient(base_url=base_url, timeout=30)
+        self.consistency_token: str | None = None
 
     async def send(
         self, call: Call[T], *, csrf: str | None = None, idempotency_key: str | None = None
@@ -132,6 +137,7 @@ class AsyncClient:
             params=call.params,
             headers=_headers(self.token, csrf, idempotency_key),
         )
+        self.consistency_token = response.headers.get(TOKEN_HEADER) or self.consistency_token
         return _result(call, response)
 
     async def aclose(self) -> None:

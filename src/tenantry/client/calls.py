@@ -173,24 +173,35 @@ def check(
     resource_id: str | None = None,
     *,
     explain: bool = False,
+    at_least: str | None = None,
+    fully_consistent: bool = False,
 ) -> Call[schemas.CheckOut]:
+    """``at_least``: a write's consistency token (``Client.consistency_token``) the answer
+    must reflect; ``fully_consistent``: validated against the database now."""
     body = schemas.CheckIn(
         user_id=user_id,
         permission=permission,
         org_id=org_id,
         resource_id=resource_id,
         explain=explain,
+        at_least=at_least,
+        fully_consistent=fully_consistent,
     )
-    return Call("POST", "/v1/check", schemas.CheckOut, _body(body) | {"explain": explain})
+    extra = {"explain": explain, "fully_consistent": fully_consistent}
+    return Call("POST", "/v1/check", schemas.CheckOut, _body(body) | extra)
 
 
-def check_batch(checks: list[schemas.CheckIn]) -> Call[schemas.BatchOut]:
-    return Call(
-        "POST",
-        "/v1/check/batch",
-        schemas.BatchOut,
-        {"checks": [c.model_dump(mode="json") for c in checks]},
-    )
+def check_batch(
+    checks: list[schemas.CheckIn], *, at_least: str | None = None, fully_consistent: bool = False
+) -> Call[schemas.BatchOut]:
+    body: dict[str, Any] = {
+        "checks": [c.model_dump(mode="json", exclude_none=True) for c in checks]
+    }
+    if at_least is not None:
+        body["at_least"] = at_least
+    if fully_consistent:
+        body["fully_consistent"] = True
+    return Call("POST", "/v1/check/batch", schemas.BatchOut, body)
 
 
 # -- API keys ---------------------------------------------------------------------------------
