@@ -1,5 +1,5 @@
 # Build contract. `make test` is what CI runs (.ci/run).
-.PHONY: venv run test bench lint
+.PHONY: venv run test bench lint soak
 
 VENV := .venv
 TENANTRY_DATABASE_URL ?= sqlite:///./var/tenantry.db
@@ -20,8 +20,16 @@ run: venv
 test: venv
 	scripts/test.sh
 
+# The cluster tests' long profile (tests/cluster) on a throwaway PostgreSQL, with the
+# catalogue's figures as a table: make soak ROUNDS=1000 KILLS=200 WIDTH=50
+ROUNDS ?= 1000
+KILLS ?= 200
+WIDTH ?= 50
+soak: venv
+	scripts/with-postgres.sh $(VENV)/bin/python scripts/soak.py --rounds $(ROUNDS) --kills $(KILLS) --width $(WIDTH)
+
 bench: venv
-	$(VENV)/bin/python -m benchmarks
+	scripts/bench.sh
 
 lint: venv
 	$(VENV)/bin/ruff check .

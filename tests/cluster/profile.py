@@ -27,6 +27,11 @@ class Profile:
     width: int  # concurrent requests per race round (K)
     terminations: int  # pg_terminate_backend sweeps under traffic
 
+    @property
+    def few(self) -> int:
+        """Rounds of a test that signs in every round (argon2 makes each one slow)."""
+        return max(4, self.rounds // 5)
+
     @classmethod
     def load(cls) -> Profile:
         kills = _int("TENANTRY_SOAK_KILLS", 4)
