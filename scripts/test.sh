@@ -6,9 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_pg.sh
+source scripts/_redis.sh
 
 PYTEST=(.venv/bin/python -m pytest -W error)
 pg_start   # first, so a missing PostgreSQL shows up before the long runs
+# the throttle tests need a real Redis; one EXIT trap stops both servers, even on failure
+trap 'redis_stop; pg_stop' EXIT
+redis_start
+export TENANTRY_TEST_REDIS_URL=$REDIS_URL
 # the browser journeys (tests/e2e) drive Debian's Chromium; install it like PostgreSQL
 if [[ ! -x /usr/bin/chromium ]]; then
     echo "Chromium not found: installing it" >&2

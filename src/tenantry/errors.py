@@ -18,6 +18,7 @@ class Kind(StrEnum):
     CONFLICT = "conflict"  # 409
     GONE = "gone"  # 410
     RATE_LIMITED = "rate_limited"  # 429
+    UNAVAILABLE = "unavailable"  # 503: a store the service needs is away; retry
 
 
 class DomainError(Exception):

@@ -26,6 +26,7 @@ class Settings:
     mail_from: str = "Tenantry <no-reply@tenantry.invalid>"
     mailbox_dir: str = "./var/mailbox"
     secure_cookies: bool = False  # set Secure on cookies (behind HTTPS)
+    redis_url: str | None = None  # throttles in Redis instead of the database
 
     @classmethod
     def load(cls, env: dict[str, str] | None = None) -> Settings:
@@ -57,6 +58,7 @@ class Settings:
             smtp_starttls=_flag(env.get("TENANTRY_SMTP_STARTTLS")),
             mail_from=env.get("TENANTRY_MAIL_FROM", "Tenantry <no-reply@tenantry.invalid>"),
             mailbox_dir=env.get("TENANTRY_MAILBOX_DIR", "./var/mailbox"),
+            redis_url=env.get("TENANTRY_REDIS_URL") or None,
         )
 
 

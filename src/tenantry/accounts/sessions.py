@@ -13,9 +13,10 @@ from tenantry import clock, tokens
 from tenantry.accounts.emails import normalize_email
 from tenantry.accounts.models import AuthSession, User
 from tenantry.accounts.passwords import verify_password
-from tenantry.accounts.ratelimit import SlidingWindow
 from tenantry.errors import DomainError, Invalid, Kind
 from tenantry.store.db import Database
+from tenantry.throttles.errors import TooManyAttempts
+from tenantry.throttles.service import Throttle, WindowStore
 
 TOKEN_KIND = "tns"
 IDLE = timedelta(hours=24)
@@ -30,11 +31,6 @@ class BadCredentials(DomainError):
     kind = Kind.UNAUTHENTICATED
 
 
-class TooManyAttempts(DomainError):
-    code = "RATE_LIMITED"
-    kind = Kind.RATE_LIMITED
-
-
 @dataclass(frozen=True, slots=True)
 class Signed:
     session: AuthSession
@@ -43,32 +39,51 @@ class Signed:
 
 
 class SignIn:
-    """Sign-in with throttling: 5 failures per account and 20 per address per 15 minutes."""
+    """Sign-in with throttling: 5 failures per account and 20 per address per 15 minutes,
+    counted in ``store``, which every process and node shares."""
 
-    def __init__(self, per_account: int = 5, per_ip: int = 20, window_seconds: float = 900) -> None:
-        self.accounts = SlidingWindow(per_account, window_seconds)
-        self.ips = SlidingWindow(per_ip, window_seconds)
+    def __init__(
+        self,
+        store: WindowStore,
+        *,
+        per_account: int = 5,
+        per_ip: int = 20,
+        window_seconds: float = 900,
+    ) -> None:
+        self.accounts = Throttle(store, "signin-account", per_account, window_seconds)
+        self.ips = Throttle(store, "signin-ip", per_ip, window_seconds)
 
-    def __call__(self, session: Session, *, email: str, password: str, ip: str | None) -> Signed:
+    def __call__(self, db: Database, *, email: str, password: str, ip: str | None) -> Signed:
+        """No database connection is held while the password is verified (argon2 is slow by
+        design): the account is read in one short transaction and the session written in
+        another, so a burst of sign-ins cannot drain the connection pool."""
         try:
             address = normalize_email(email)
         except Invalid:
             address = email.strip().lower()
-        for window, key in ((self.accounts, address), (self.ips, ip or "-")):
-            wait = window.retry_after(key)
+        for throttle, key in ((self.accounts, address), (self.ips, ip or "-")):
+            wait = throttle.retry_after(key)
             if wait is not None:
                 raise TooManyAttempts(
                     f"Too many failed sign-ins; try again in {wait} seconds.", retry_after=wait
                 )
-        user = session.scalar(select(User).where(User.email == address))
-        # verify even for an unknown account, so both paths take the same time
-        ok = verify_password(user.password_hash if user else None, password)
-        if user is None or not ok or not user.is_active:
+        with db.reading() as s:
+            user = s.scalar(select(User).where(User.email == address))
+            account = (user.id, user.password_hash) if user and user.is_active else None
+        # verify even for an unknown (or deactivated) account, so every path takes the same time
+        ok = verify_password(account[1] if account else None, password)
+        if account is None or not ok:
             self.accounts.hit(address)
             self.ips.hit(ip or "-")
             raise BadCredentials("Wrong email or password.")
         self.accounts.reset(address)
-        return start_session(session, user, ip=ip)
+        user_id, stored = account
+        with db.transaction() as s:
+            current = s.get(User, user_id)
+            # deactivated, or the password changed, while the hash was being verified
+            if current is None or not current.is_active or current.password_hash != stored:
+                raise BadCredentials("Wrong email or password.")
+            return start_session(s, current, ip=ip)
 
 
 def start_session(session: Session, user: User, *, ip: str | None) -> Signed:

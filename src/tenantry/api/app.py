@@ -11,7 +11,6 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from tenantry import web
-from tenantry.accounts.sessions import SignIn
 from tenantry.api import errors, idempotency, openapi
 from tenantry.api.consistency import ConsistencyHeader
 from tenantry.api.routes import (
@@ -28,7 +27,6 @@ from tenantry.api.routes import (
     resources,
 )
 from tenantry.core import Tenantry
-from tenantry.invitations.links import LinkGuard
 from tenantry.mail.worker import MailWorker
 from tenantry.settings import Settings
 
@@ -57,8 +55,6 @@ def create_app(tenantry: Tenantry | None = None, settings: Settings | None = Non
     )
     app.state.tenantry = t
     app.state.settings = settings
-    app.state.sign_in = SignIn()
-    app.state.link_guard = LinkGuard()
     app.add_middleware(ConsistencyHeader)
     errors.install(app)
     idempotency.install(app)  # a kept answer replayed from inside a transaction
@@ -90,3 +86,10 @@ def create_app(tenantry: Tenantry | None = None, settings: Settings | None = Non
         return {"status": "ok", "policy": t.policy.name}
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process of ``tenantry serve --workers N``: every setting comes
+    from the environment, and the parent has already migrated the database."""
+    settings = Settings.load()
+    return create_app(Tenantry.from_settings(settings, migrate=False), settings)

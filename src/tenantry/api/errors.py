@@ -29,6 +29,7 @@ STATUS = {
     Kind.CONFLICT: 409,
     Kind.GONE: 410,
     Kind.RATE_LIMITED: 429,
+    Kind.UNAVAILABLE: 503,
 }
 HTTP_CODES = {
     400: "BAD_REQUEST",
@@ -116,7 +117,7 @@ def install(app: FastAPI) -> None:
         if status == 403 and ctx is not None:
             await run_in_threadpool(_audit_denial, request, ctx, exc)
         headers = {}
-        if status == 429 and "retry_after" in exc.details:
+        if status in (429, 503) and "retry_after" in exc.details:
             headers["Retry-After"] = str(exc.details["retry_after"])
         if status == 401:
             headers["WWW-Authenticate"] = "Bearer"

@@ -1,24 +1,25 @@
 """Finding an invitation by its link, with guessing throttled per client address. One guard
-serves every edge (API and dashboard), so a guesser gets one budget, not one per edge."""
+serves every edge (API and dashboard) and every process, so a guesser gets one budget, not
+one per edge or per node."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
-from tenantry.accounts.ratelimit import SlidingWindow
-from tenantry.accounts.sessions import TooManyAttempts
 from tenantry.invitations.errors import InvitationNotFound
-from tenantry.invitations.models import Invitation
 from tenantry.invitations.service import find_by_token
+from tenantry.store.db import Database
+from tenantry.throttles.errors import TooManyAttempts
+from tenantry.throttles.service import Throttle, WindowStore
 
 
 class LinkGuard:
-    def __init__(self, limit: int = 30, window_seconds: float = 900) -> None:
-        self.misses = SlidingWindow(limit, window_seconds)
+    def __init__(self, store: WindowStore, *, limit: int = 30, window_seconds: float = 900) -> None:
+        self.misses = Throttle(store, "invitation-link-miss", limit, window_seconds)
 
-    def find(self, session: Session, token: str, client: str | None) -> Invitation:
-        """The invitation the link names; InvitationNotFound counts against ``client``, and
-        past the limit every lookup is refused (429) until the window moves on."""
+    def admit(self, db: Database, token: str, client: str | None) -> None:
+        """Let a link through if it names an invitation (in whatever state). A link that
+        names none is InvitationNotFound and counts against ``client``; past the limit every
+        lookup is refused (429) until the window moves on. Call it before opening the
+        request's own transaction: it reads and counts in short transactions of its own."""
         key = client or "-"
         wait = self.misses.retry_after(key)
         if wait is not None:
@@ -27,7 +28,8 @@ class LinkGuard:
                 retry_after=wait,
             )
         try:
-            return find_by_token(session, token)
+            with db.reading() as s:
+                find_by_token(s, token)
         except InvitationNotFound:
             self.misses.hit(key)
             raise

@@ -63,10 +63,9 @@ def login(request: Request, form: PreSessionForm, t: App) -> Response:
     email = str(form.get("email", ""))
     target = safe_next(str(form.get("next", "")))
     try:
-        with t.db.transaction() as s:
-            signed = request.app.state.sign_in(
-                s, email=email, password=str(form.get("password", "")), ip=client_ip(request)
-            )
+        signed = t.sign_in(
+            t.db, email=email, password=str(form.get("password", "")), ip=client_ip(request)
+        )
     except DomainError as exc:
         headers = {}
         if "retry_after" in exc.details:

@@ -25,7 +25,6 @@ from tenantry.core import Tenantry
 from tenantry.errors import DomainError
 from tenantry.invitations import errors as invite_errors
 from tenantry.invitations import service as invitations
-from tenantry.invitations.links import LinkGuard
 from tenantry.invitations.models import Invitation
 from tenantry.orgs.service import get_org
 from tenantry.web._auth import CheckedForm, MaybeViewer, PreSessionForm, SignedIn
@@ -45,9 +44,9 @@ GONE_TITLES = {
 }
 
 
-def _find(request: Request, s: Session, token: str) -> Invitation:
-    guard: LinkGuard = request.app.state.link_guard
-    return guard.find(s, token, client_ip(request))
+def _admit(request: Request, t: Tenantry, token: str) -> None:
+    """The guessing guard; before any transaction of the request (it uses its own)."""
+    t.link_guard.admit(t.db, token, client_ip(request))
 
 
 def _unusable(request: Request, viewer: Any, exc: DomainError) -> Response:
@@ -86,8 +85,9 @@ def _page(
     name: str = "",
 ) -> Response:
     try:
+        _admit(request, t, token)
         with t.db.reading() as s:
-            inv = _find(request, s, token)
+            inv = invitations.find_by_token(s, token)
             invitations.check_usable(inv)
             offer = _offer(t, s, inv)
     except DomainError as exc:
@@ -108,8 +108,8 @@ def invitation(token: Token, request: Request, viewer: MaybeViewer, t: App) -> R
 @router.post("/invite/{token}/accept")
 def accept(token: Token, request: Request, form: CheckedForm, viewer: SignedIn, t: App) -> Response:
     try:
+        _admit(request, t, token)
         with t.db.transaction() as s:
-            _find(request, s, token)
             inv = invitations.accept(
                 s, t.authz, token=token, user=s.get_one(User, viewer.user.id), ip=client_ip(request)
             )
@@ -134,8 +134,9 @@ def sign_up(token: Token, request: Request, form: PreSessionForm, t: App) -> Res
     name = str(form.get("name", ""))
     ip = client_ip(request)
     try:
+        _admit(request, t, token)
         with t.db.transaction() as s:
-            inv = _find(request, s, token)
+            inv = invitations.find_by_token(s, token)
             invitations.check_usable(inv)
             user = create_user(
                 s, email=inv.email, name=name, password=str(form.get("password", ""))

@@ -18,7 +18,6 @@ from tenantry.api.route import ApiRoute
 from tenantry.api.routes.accounts import set_session_cookie, signed_out
 from tenantry.core import Tenantry
 from tenantry.invitations import service as invitations
-from tenantry.invitations.links import LinkGuard
 from tenantry.invitations.models import Invitation
 from tenantry.orgs.service import get_org
 
@@ -114,14 +113,19 @@ def resend(invitation_id: str, ctx: OrgAccess, t: App, write: OwnTx) -> schemas.
         return invitation_out(s, t, s.get_one(Invitation, inv.id))
 
 
-def _by_token(request: Request, s: Session, token: str) -> Invitation:
-    guard: LinkGuard = request.app.state.link_guard
-    return guard.find(s, token, client_ip(request))
+def guarded_token(token: TokenPath, request: Request, t: App) -> str:
+    """The link's token, once the guessing guard let it through. It reads and counts in
+    transactions of its own, so routes list it before ``Tx`` (dependencies run in order)."""
+    t.link_guard.admit(t.db, token, client_ip(request))
+    return token
+
+
+GuardedToken = Annotated[str, Depends(guarded_token)]
 
 
 @router.get("/v1/invitations/{token}", summary="What an invitation link offers")
-def preview(token: TokenPath, request: Request, s: Tx) -> schemas.InvitationPreviewOut:
-    inv = _by_token(request, s, token)
+def preview(token: GuardedToken, s: Tx) -> schemas.InvitationPreviewOut:
+    inv = invitations.find_by_token(s, token)
     invitations.check_usable(inv)
     inviter = s.get(User, inv.invited_by) if inv.invited_by else None
     return schemas.InvitationPreviewOut(
@@ -136,10 +140,9 @@ def preview(token: TokenPath, request: Request, s: Tx) -> schemas.InvitationPrev
 
 @router.post("/v1/invitations/{token}/accept", summary="Accept as the signed-in user")
 def accept(
-    token: TokenPath, request: Request, user: CurrentUser, t: App, s: Tx
+    request: Request, user: CurrentUser, token: GuardedToken, t: App, s: Tx
 ) -> schemas.AcceptedOut:
     """One click for an account with the invited email; "wrong account" for any other."""
-    _by_token(request, s, token)
     inv = invitations.accept(s, t.authz, token=token, user=s.merge(user), ip=client_ip(request))
     return schemas.AcceptedOut(
         org_id=inv.org_id, roles=list(inv.roles), permissions=list(inv.permissions)
@@ -150,7 +153,7 @@ def accept(
     "/v1/invitations/{token}/signup", status_code=201, summary="New here: sign up and join"
 )
 def sign_up_and_accept(
-    token: TokenPath,
+    token: GuardedToken,
     body: schemas.InviteSignUpIn,
     request: Request,
     response: Response,
@@ -159,7 +162,7 @@ def sign_up_and_accept(
 ) -> schemas.SignedInOut:
     """The account is created with the invited email (it cannot be changed here), then joins
     the organization with the invited roles and is signed in."""
-    inv = _by_token(request, s, token)
+    inv = invitations.find_by_token(s, token)
     invitations.check_usable(inv)
     user = create_user(s, email=inv.email, name=body.name, password=body.password)
     invitations.accept(s, t.authz, token=token, user=user, ip=client_ip(request))
