@@ -97,3 +97,13 @@ def test_fully_consistent_and_at_least_are_accepted_on_batches_and_lookups(api):
     one = CheckIn(user_id=owner.id, permission="org.members.invite", org_id=owner.org_id)
     batch = owner.client.send(calls.check_batch([one], at_least=token, fully_consistent=True))
     assert batch.results[0].allowed
+
+
+def test_the_answer_to_a_write_names_the_same_token_in_its_body(api):
+    owner = api.sign_up()
+    key = owner.client.send(calls.create_api_key(owner.org_id, "ci", roles=["member"]))
+    assert key.consistency_token is not None
+    assert key.consistency_token == owner.client.consistency_token
+    assert decode(key.consistency_token)[owner.org_id] > 1
+    read = owner.client.send(calls.get_org(owner.org_id))
+    assert read.consistency_token is None  # a read committed nothing

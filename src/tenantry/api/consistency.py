@@ -4,11 +4,18 @@ response has a body of its own for it)."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Coroutine
 from typing import Any
 
+from fastapi import Request, Response
+from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tenantry import consistency
+from tenantry.writes import changed_revisions
+
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
 class ConsistencyHeader:
@@ -34,3 +41,26 @@ class ConsistencyHeader:
             await send(message)
 
         await self.app(scope, receive, send_with_token)
+
+
+def with_token_field(handler: Handler) -> Handler:
+    """A route handler whose JSON answer to a write fills its ``consistency_token`` field
+    (declared by the response models of writes, ``schemas.Written``) with the revisions the
+    write made. It runs before the commit (which follows the handler), so the token names
+    exactly what is about to be committed; were the commit to fail, the answer is an error."""
+
+    async def route(request: Request) -> Response:
+        response = await handler(request)
+        tx: Session | None = getattr(request.state, "tx", None)
+        revisions = consistency.merge(
+            getattr(request.state, "revisions", {}), changed_revisions(tx) if tx else {}
+        )
+        if revisions and response.media_type == "application/json" and response.body:
+            document = json.loads(bytes(response.body))
+            if isinstance(document, dict) and "consistency_token" in document:
+                document["consistency_token"] = consistency.encode(revisions)
+                response.body = json.dumps(document, separators=(",", ":")).encode()
+                response.headers["content-length"] = str(len(response.body))
+        return response
+
+    return route

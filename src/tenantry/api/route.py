@@ -10,6 +10,7 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
 from tenantry.api import idempotency
+from tenantry.api.consistency import with_token_field
 from tenantry.api.text import refuse_unstorable_text
 
 
@@ -25,7 +26,7 @@ class ApiRoute(APIRoute):
             self.openapi_extra = idempotency.documented(self.openapi_extra)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
+        handler = with_token_field(super().get_route_handler())
 
         async def route(request: Request) -> Response:
             await refuse_unstorable_text(request)

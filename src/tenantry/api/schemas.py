@@ -41,6 +41,16 @@ class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+class Written(Out):
+    """The answer to a write (also read back by GETs, where the token is null)."""
+
+    consistency_token: str | None = Field(
+        default=None,
+        description="On the answer to a write: the revisions it committed, as a consistency "
+        "token (also in the Tenantry-Consistency-Token header); pass it as at_least.",
+    )
+
+
 # -- accounts -------------------------------------------------------------------------------
 
 
@@ -82,7 +92,7 @@ class MeOut(Out):
     organizations: list[MembershipSummary]
 
 
-class SignedInOut(Out):
+class SignedInOut(Written):
     user: UserOut
     token: str = Field(description="Bearer token for API calls; the browser also gets a cookie.")
     csrf_token: str = Field(description="Send as X-CSRF-Token on cookie-authenticated changes.")
@@ -104,7 +114,7 @@ class OrgUpdateIn(In):
     profile: FreeForm | None = None
 
 
-class OrgOut(Out):
+class OrgOut(Written):
     id: str
     name: str
     kind: str
@@ -123,7 +133,7 @@ class OrgOut(Out):
 # -- members --------------------------------------------------------------------------------
 
 
-class MemberOut(Out):
+class MemberOut(Written):
     user_id: str
     email: str
     name: str
@@ -221,7 +231,7 @@ class KeyOut(Out):
     last_used_at: datetime | None
 
 
-class KeyCreatedOut(KeyOut):
+class KeyCreatedOut(KeyOut, Written):
     token: str = Field(description="Shown once; only its hash is stored.")
 
 
@@ -261,7 +271,7 @@ class ResourceUpdateIn(In):
     visibility: Ident | None = None
 
 
-class ResourceOut(Out):
+class ResourceOut(Written):
     id: str
     type: str
     name: str
@@ -331,7 +341,7 @@ class InviteIn(In):
     )
 
 
-class InvitationOut(Out):
+class InvitationOut(Written):
     id: str
     email: str
     roles: list[str]
@@ -354,7 +364,7 @@ class AddressResultOut(Out):
     invitation: InvitationOut | None = None
 
 
-class InviteOut(Out):
+class InviteOut(Written):
     results: list[AddressResultOut]
 
 
@@ -367,7 +377,7 @@ class InvitationPreviewOut(Out):
     account_exists: bool = Field(description="Sign in and accept, or sign up through the link.")
 
 
-class AcceptedOut(Out):
+class AcceptedOut(Written):
     org_id: str
     roles: list[str]
     permissions: list[str]
@@ -386,7 +396,7 @@ class CrossRoleIn(In):
     role: Ident
 
 
-class CrossRoleOut(Out):
+class CrossRoleOut(Written):
     id: str
     user_id: str
     email: str
