@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from tenantry.accounts.models import User
 from tenantry.api.schemas import CheckIn
@@ -11,6 +14,7 @@ from tenantry.client import ApiError, calls
 from tenantry.consistency import HEADER, decode
 from tenantry.orgs.models import Organization
 from tenantry.store import signals
+from tenantry.writes import changed_revisions
 from tests.api.conftest import PASSWORD, Account
 from tests.factories import add_member
 
@@ -107,3 +111,21 @@ def test_the_answer_to_a_write_names_the_same_token_in_its_body(api):
     assert decode(key.consistency_token)[owner.org_id] > 1
     read = owner.client.send(calls.get_org(owner.org_id))
     assert read.consistency_token is None  # a read committed nothing
+
+
+def test_a_write_whose_commit_fails_answers_an_error_and_leaves_nothing(api):
+    owner = api.sign_up()
+    failing = {"on": True}
+
+    def refuse_commit(session):
+        if failing["on"] and changed_revisions(session):
+            raise OperationalError("COMMIT", {}, Exception("the server went away"))
+
+    event.listen(Session, "before_commit", refuse_commit)
+    try:
+        with pytest.raises(ApiError) as caught:
+            owner.client.send(calls.create_api_key(owner.org_id, "never", roles=["member"]))
+    finally:
+        event.remove(Session, "before_commit", refuse_commit)
+    assert (caught.value.status, caught.value.code) == (503, "RETRY")
+    assert [k.name for k in owner.client.send(calls.list_api_keys(owner.org_id))] == []
