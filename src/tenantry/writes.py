@@ -74,18 +74,7 @@ def record(
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one audit event and bump the organization's revision, in the same transaction."""
-    event = AuditEvent(
-        org_id=org_id,
-        actor_id=actor.user_id or actor.key_id,
-        actor=actor.label,
-        ip=actor.ip,
-        action=action,
-        target_type=target_type,
-        target_id=target_id,
-        target=target,
-        before=before,
-        after=after,
-    )
+    event = _event(actor, org_id, action, target_type, target_id, target, before, after)
     session.add(event)
     if org_id is not None:
         bump_revision(session, org_id)
@@ -98,19 +87,36 @@ def record_denial(
 ) -> AuditEvent:
     """An attempt the rules refused. Written in its own transaction (the refused one rolled
     back) and without a revision bump: nothing changed, so no cache needs dropping."""
-    event = AuditEvent(
-        org_id=org_id,
-        actor_id=actor.user_id or actor.key_id,
-        actor=actor.label,
-        ip=actor.ip,
-        action="access.denied",
-        target_type="request",
-        target=action,
-        after={"code": code, **detail},
+    event = _event(
+        actor, org_id, "access.denied", "request", None, action, None, {"code": code, **detail}
     )
     session.add(event)
     session.flush()
     return event
+
+
+def _event(
+    actor: Actor,
+    org_id: str | None,
+    action: str,
+    target_type: str | None,
+    target_id: str | None,
+    target: str | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> AuditEvent:
+    return AuditEvent(
+        org_id=org_id,
+        actor_id=actor.user_id or actor.key_id,
+        actor=actor.label,
+        ip=actor.ip,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        target=target,
+        before=before,
+        after=after,
+    )
 
 
 def bump_revision(session: Session, org_id: str) -> int:
