@@ -1,16 +1,20 @@
-"""``tenantry serve``: migrate, optionally seed the demo, run the HTTP service."""
+"""``tenantry serve``: migrate, optionally seed the demo, run the HTTP service (in this
+process, or in N worker processes that share the database, the throttles and the sessions)."""
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 import uvicorn
 
 from tenantry.api.app import create_app
-from tenantry.cli._context import ensure_database_folder, state
+from tenantry.cli._context import ensure_database_folder, sqlite_path, state
 from tenantry.core import Tenantry
 from tenantry.demo import seed_demo
 from tenantry.logs import log_config
@@ -18,6 +22,7 @@ from tenantry.settings import Settings
 from tenantry.store.migrate import upgrade
 
 _defaults = Settings.load({})
+APP_FACTORY = "tenantry.api.app:app_from_environment"  # what each worker process imports
 
 
 def serve(
@@ -37,6 +42,16 @@ def serve(
             "no users yet) and print the credentials.",
         ),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            envvar="TENANTRY_WORKERS",
+            min=1,
+            help="Worker processes on the one port. Each has its own connections and cache; "
+            "sessions and throttles are shared through the database (or Redis).",
+        ),
+    ] = 1,
 ) -> None:
     """Migrate the database and run the REST API and dashboard."""
     cli = state(ctx)
@@ -49,23 +64,66 @@ def serve(
         demo=demo,
         base_url=os.environ.get("TENANTRY_BASE_URL", f"http://{host}:{port}"),
     )
+    if workers > 1 and settings.secret_key is None and sqlite_path(settings.database_url) is None:
+        # every worker must seal and unseal links with one key (SQLite keeps one in a file)
+        typer.echo("warning: TENANTRY_SECRET_KEY is not set: the workers share a key that "
+                   "lasts until this server stops", err=True)
+        settings = dataclasses.replace(settings, secret_key=secrets.token_urlsafe(48))
     ensure_database_folder(settings.database_url)
-    upgrade(settings.database_url)
+    upgrade(settings.database_url)  # once, before any worker starts
     t = Tenantry.from_settings(settings, migrate=False)
     try:
         if demo:
             _print_demo(seed_demo(t))
         url = f"http://{host}:{port}/"
         typer.echo(f"Tenantry ({t.policy.name}) at {url}  (API docs: {url}docs)")
-        uvicorn.run(
-            create_app(t, settings),
-            host=host,
-            port=port,
-            log_level=settings.log_level,
-            log_config=log_config(settings.log_level),
-        )
+        if workers == 1:
+            uvicorn.run(
+                create_app(t, settings),
+                host=host,
+                port=port,
+                log_level=settings.log_level,
+                log_config=log_config(settings.log_level),
+            )
     finally:
         t.close()
+    if workers > 1:
+        typer.echo(f"{workers} worker processes")
+        with _exported(settings):
+            uvicorn.run(
+                APP_FACTORY,
+                factory=True,
+                workers=workers,
+                host=host,
+                port=port,
+                log_level=settings.log_level,
+                log_config=log_config(settings.log_level),
+            )
+
+
+@contextmanager
+def _exported(settings: Settings) -> Iterator[None]:
+    """The settings the command line decided, as the environment the workers read them from
+    (``Settings.load``); the rest of the environment they inherit as it is."""
+    values = {
+        "TENANTRY_DATABASE_URL": settings.database_url,
+        "TENANTRY_POLICY": settings.policy,
+        "TENANTRY_HOST": settings.host,
+        "TENANTRY_PORT": str(settings.port),
+        "TENANTRY_BASE_URL": settings.base_url,
+        "TENANTRY_LOG_LEVEL": settings.log_level,
+        **({"TENANTRY_SECRET_KEY": settings.secret_key} if settings.secret_key else {}),
+    }
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _print_demo(credentials: list[tuple[str, str]]) -> None:
