@@ -66,8 +66,11 @@ def serve(
     )
     if workers > 1 and settings.secret_key is None and sqlite_path(settings.database_url) is None:
         # every worker must seal and unseal links with one key (SQLite keeps one in a file)
-        typer.echo("warning: TENANTRY_SECRET_KEY is not set: the workers share a key that "
-                   "lasts until this server stops", err=True)
+        typer.echo(
+            "warning: TENANTRY_SECRET_KEY is not set: the workers share a key that "
+            "lasts until this server stops",
+            err=True,
+        )
         settings = dataclasses.replace(settings, secret_key=secrets.token_urlsafe(48))
     ensure_database_folder(settings.database_url)
     upgrade(settings.database_url)  # once, before any worker starts
