@@ -2,7 +2,7 @@
 
 Each test module names its ``POLICY`` (default distribu) and gets a fresh database and a
 fresh cluster for it; every test ends with the invariant checker over the whole database
-and the module's ledger of acknowledged writes. On SQLite runs (no
+and the test's ledger of acknowledged writes. On SQLite runs (no
 TENANTRY_TEST_DATABASE_URL) every test here is skipped.
 """
 
@@ -55,8 +55,9 @@ def policy(cluster: Cluster) -> Policy:
     return load_policy(cluster.policy)
 
 
-@pytest.fixture(scope="module")
-def ledger(cluster: Cluster) -> Ledger:
+@pytest.fixture
+def ledger() -> Ledger:
+    """The test's acknowledged writes (checked after the test, with the invariants)."""
     return Ledger()
 
 

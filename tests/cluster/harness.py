@@ -111,6 +111,17 @@ class Server:
     def stop(self) -> None:
         self.kill(signal.SIGTERM)
 
+    @contextlib.contextmanager
+    def frozen(self) -> Iterator[None]:
+        """SIGSTOP the process for the block (it runs no code, holds what it holds), then
+        SIGCONT it, whatever happens in the block."""
+        assert self.proc is not None
+        os.killpg(self.proc.pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            os.killpg(self.proc.pid, signal.SIGCONT)
+
     def restart(self) -> None:
         self.kill()
         self.start()
