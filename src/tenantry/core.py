@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 
 from tenantry.accounts.sessions import SignIn
 from tenantry.authz.service import Authorizer
+from tenantry.deployment import bind_policy
 from tenantry.invitations.links import LinkGuard
 from tenantry.invitations.service import InviteSettings, delivery_result
 from tenantry.mail import outbox
@@ -62,6 +63,18 @@ class Tenantry:
         settings = settings or Settings.load()
         if migrate:
             upgrade(settings.database_url)
+        database = Database(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout,
+        )
+        policy = load_policy(settings.policy)
+        try:  # a database set up for another policy is refused before anything starts
+            bind_policy(database, policy, setting=settings.policy)
+        except BaseException:
+            database.dispose()
+            raise
         mail: Transport
         if settings.smtp_host:
             mail = SmtpTransport(
@@ -74,8 +87,8 @@ class Tenantry:
         else:
             mail = MailboxTransport(Path(settings.mailbox_dir))
         return cls(
-            settings.database_url,
-            settings.policy,
+            database,
+            policy,
             secret_key=settings.secret_key or _key_beside_database(settings.database_url),
             base_url=settings.base_url,
             invite_expiry=timedelta(days=settings.invite_expiry_days)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from tenantry.store.db import DEFAULT_POOL_TIMEOUT
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -25,6 +27,11 @@ class Settings:
     smtp_starttls: bool = False
     mail_from: str = "Tenantry <no-reply@tenantry.invalid>"
     mailbox_dir: str = "./var/mailbox"
+    # connections per process; None keeps SQLAlchemy's (5, and 10 more under load)
+    db_pool_size: int | None = None
+    db_max_overflow: int | None = None
+    # seconds a request waits for a free connection before it is answered 503 RETRY
+    db_pool_timeout: float = DEFAULT_POOL_TIMEOUT
     secure_cookies: bool = False  # set Secure on cookies (behind HTTPS)
     redis_url: str | None = None  # throttles in Redis instead of the database
 
@@ -58,8 +65,15 @@ class Settings:
             smtp_starttls=_flag(env.get("TENANTRY_SMTP_STARTTLS")),
             mail_from=env.get("TENANTRY_MAIL_FROM", "Tenantry <no-reply@tenantry.invalid>"),
             mailbox_dir=env.get("TENANTRY_MAILBOX_DIR", "./var/mailbox"),
+            db_pool_size=_int(env.get("TENANTRY_DB_POOL_SIZE")),
+            db_max_overflow=_int(env.get("TENANTRY_DB_MAX_OVERFLOW")),
+            db_pool_timeout=float(env.get("TENANTRY_DB_POOL_TIMEOUT") or DEFAULT_POOL_TIMEOUT),
             redis_url=env.get("TENANTRY_REDIS_URL") or None,
         )
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.strip() else None
 
 
 def _flag(value: str | None) -> bool:

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -158,6 +159,16 @@ def install(app: FastAPI) -> None:
         log.warning("database error on %s %s: %s", request.method, _route(request), exc.orig)
         return JSONResponse(
             body("RETRY", "The database is unavailable for a moment; send the request again."),
+            503,
+            headers={"Retry-After": "1"},
+        )
+
+    @app.exception_handler(PoolTimeout)
+    async def pool_exhausted(request: Request, exc: PoolTimeout) -> JSONResponse:
+        # every pooled connection stayed busy for TENANTRY_DB_POOL_TIMEOUT: nothing was done
+        log.warning("no database connection came free for %s %s", request.method, _route(request))
+        return JSONResponse(
+            body("RETRY", "The service is busy for a moment; send the request again."),
             503,
             headers={"Retry-After": "1"},
         )

@@ -7,11 +7,29 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+# A request waits this long for a pooled connection, then is answered 503 RETRY: under
+# overload a quick "retry" beats holding the client for SQLAlchemy's default 30 s.
+DEFAULT_POOL_TIMEOUT = 5.0
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+
+def make_engine(
+    url: str,
+    *,
+    pool_size: int | None = None,
+    max_overflow: int | None = None,
+    pool_timeout: float = DEFAULT_POOL_TIMEOUT,
+    **kwargs: Any,
+) -> Engine:
+    in_memory = url.startswith("sqlite") and make_url(url).database in (None, "", ":memory:")
+    if not in_memory:  # in-memory SQLite has one connection per thread, not a queue
+        kwargs["pool_timeout"] = pool_timeout
+        if pool_size is not None:
+            kwargs["pool_size"] = pool_size
+        if max_overflow is not None:
+            kwargs["max_overflow"] = max_overflow
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs

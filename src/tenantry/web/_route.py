@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 
 from tenantry.api.errors import STATUS
+from tenantry.api.text import refuse_unstorable_text
 from tenantry.errors import DomainError
 from tenantry.web._auth import CsrfRejected, LoginRequired
 from tenantry.web._render import htmx_error, is_htmx, render
@@ -49,6 +50,7 @@ class WebRoute(APIRoute):
 
         async def route(request: Request) -> Response:
             try:
+                await refuse_unstorable_text(request)
                 return await handler(request)
             except LoginRequired:
                 return _login_redirect(request)
