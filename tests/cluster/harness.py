@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 
 SERVER_APP = "tenantry-cluster-server"  # application_name prefix of the servers' connections
 HARNESS_APP = "tenantry-cluster-harness"
+LISTENER_APP = "tenantry-listener"  # the permission cache's LISTEN connection (every process)
 SECRET_KEY = "cluster-test-secret-key-shared-by-every-process"
 START_TIMEOUT = 40.0  # seconds for a process to answer /healthz
 _TENANTRY = Path(sys.executable).with_name("tenantry")
@@ -205,15 +206,17 @@ class Cluster:
 
     def terminate_backends(self) -> int:
         """``pg_terminate_backend`` every PostgreSQL connection the servers hold now (pooled,
-        busy in a request, and the change listener). Returns how many were terminated."""
+        busy in a request, and each process's change listener: the only database clients
+        during a cluster test are the servers and this harness). Returns how many."""
         with self.engine.connect() as conn:
             ended = conn.execute(
                 text(
                     "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM"
                     " pg_stat_activity WHERE datname = current_database()"
-                    " AND application_name LIKE :servers AND pid <> pg_backend_pid()"
+                    " AND (application_name LIKE :servers OR application_name = :listener)"
+                    " AND pid <> pg_backend_pid()"
                 ),
-                {"servers": f"{SERVER_APP}-%"},
+                {"servers": f"{SERVER_APP}-%", "listener": LISTENER_APP},
             ).scalar_one()
             conn.commit()
         self.terminations += 1
