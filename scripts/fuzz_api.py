@@ -75,6 +75,7 @@ def main() -> int:
             "TENANTRY_POLICY": args.policy,
             "TENANTRY_MAILBOX_DIR": f"{tmp}/mailbox",
             "TENANTRY_LOG_LEVEL": "warning",
+            "SCHEMATHESIS_HOOKS": str(Path(__file__).with_name("fuzz_hooks.py")),
         }
         server = subprocess.Popen(
             [str(VENV_BIN / "tenantry"), "serve", "--port", str(port)], env=env, cwd=tmp

@@ -208,7 +208,7 @@ def test_nul_in_a_query_parameter_is_a_422(owner):
     [
         ({"name": "ci\x00", "roles": ["member"]}, "body.name"),
         ({"name": "ci", "roles": ["mem\x00ber"]}, "body.roles.0"),
-        ({"name": "ci", "roles": ["member"], "x\x00": 1}, "body.x\x00"),
+        ({"name": "ci", "roles": ["member"], "x\x00": 1}, "body.x\\u0000"),
     ],
 )
 def test_nul_in_a_json_body_string_is_a_422_and_nothing_is_written(owner, body, field):
@@ -249,3 +249,28 @@ def test_nul_in_a_session_cookie_is_a_422(owner):
     api, _ = owner
     answer = api.http.get("/v1/me", headers={"Cookie": 'tenantry_session="a\\000b"'})
     refused(answer, "cookie.tenantry_session")
+
+
+def test_the_schema_says_no_string_holds_nul(api_for):
+    api = api_for("distribu")
+    schema = api.http.get("/openapi.json").json()
+    org = next(
+        p
+        for p in schema["paths"]["/v1/orgs/{org_id}"]["get"]["parameters"]
+        if p["name"] == "org_id"
+    )
+    assert org["schema"]["pattern"] == "^[^\\u0000]*$"
+    strings: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "string" and "enum" not in node and "format" not in node:
+                strings.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(schema)
+    assert strings and all("pattern" in s for s in strings)

@@ -407,3 +407,34 @@ def test_concurrent_duplicate_invitations_invite_once_over_the_wire(server):
     assert_one_applied(answers, 201)
     assert count(api, Invitation) == 2
     assert count(api, OutboxMessage) == 2
+
+
+def test_a_connection_lost_mid_write_is_a_503_and_the_retry_applies_once(api_for, monkeypatch):
+    """J2: the connection drops inside the write: 503 RETRY, nothing kept, nothing applied;
+    the retry with the same key applies once, and a further retry replays it."""
+    from tenantry.apikeys import service as apikeys
+
+    api = api_for("distribu")
+    owner = api.sign_up()
+    real = apikeys.create_key
+    dropped: list[bool] = []
+
+    def create_then_lose_the_connection(s, *args, **kwargs):
+        made = real(s, *args, **kwargs)
+        if not dropped:
+            dropped.append(True)
+            s.flush()
+            s.connection().connection.dbapi_connection.close()  # the server went away
+        return made
+
+    monkeypatch.setattr(apikeys, "create_key", create_then_lose_the_connection)
+    path = f"/v1/orgs/{owner.org_id}/api-keys"
+    body = {"name": "ci", "roles": ["member"]}
+    lost = post(api, path, body, token=owner.signed.token, key="j2")
+    assert lost.status_code == 503, lost.text
+    assert lost.json()["error"]["code"] == "RETRY" and lost.headers["Retry-After"] == "1"
+    assert count(api, ApiKey) == 0 and count(api, IdempotentResponse) == 0
+    retried = post(api, path, body, token=owner.signed.token, key="j2")
+    assert retried.status_code == 201 and "idempotent-replayed" not in retried.headers
+    assert_same_answer(retried, post(api, path, body, token=owner.signed.token, key="j2"))
+    assert count(api, ApiKey) == 1

@@ -113,7 +113,27 @@ def _specialise(schema: dict[str, Any], policy: Policy) -> dict[str, Any]:
                     param["schema"] = (
                         enum if param.get("required") else {"anyOf": [enum, {"type": "null"}]}
                     )
+    _without_nul(schema)
     return schema
+
+
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _without_nul(node: Any) -> None:
+    """No string the API takes may hold NUL (``api.text`` answers 422): every free-form
+    string and map key says so (the patterns already present exclude it too)."""
+    if isinstance(node, dict):
+        free = not {"pattern", "enum", "const", "format"} & node.keys()
+        if node.get("type") == "string" and free:
+            node["pattern"] = NO_NUL
+        if isinstance(node.get("additionalProperties"), dict) and "propertyNames" not in node:
+            node["propertyNames"] = {"pattern": NO_NUL}
+        for value in node.values():
+            _without_nul(value)
+    elif isinstance(node, list):
+        for item in node:
+            _without_nul(item)
 
 
 def install(app: FastAPI, policy: Policy) -> None:

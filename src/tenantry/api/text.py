@@ -29,6 +29,11 @@ def problem(value: str) -> str | None:
     return NUL_MESSAGE if found.group() == "\x00" else SURROGATE_MESSAGE
 
 
+def shown(name: str) -> str:
+    """A name as an error message may show it: what cannot be stored, escaped."""
+    return _UNSTORABLE.sub(lambda found: f"\\u{ord(found.group()):04x}", name)
+
+
 async def refuse_unstorable_text(request: Request) -> None:
     """RequestValidationError (422) if any text of the request cannot be stored."""
     errors = [
@@ -70,7 +75,7 @@ def _problems(request: Request, body: Any) -> Iterator[tuple[tuple[str | int, ..
             for text in (name, value):
                 why = problem(text) if isinstance(text, str) else None
                 if why:
-                    yield (where, name), why
+                    yield (where, shown(name)), why
                     break
     if body is not None:
         yield from _walk(("body",), body)
@@ -88,6 +93,6 @@ def _walk(loc: tuple[str | int, ...], value: Any) -> Iterator[tuple[tuple[str | 
         for key, item in value.items():
             why = problem(key)
             if why:
-                yield (*loc, key), why
+                yield (*loc, shown(key)), why
             else:
                 yield from _walk((*loc, key), item)
