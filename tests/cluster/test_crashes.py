@@ -28,7 +28,7 @@ from tests.cluster.acknowledged import WRITES
 from tests.cluster.harness import Cluster
 from tests.cluster.ledger import Ledger
 from tests.cluster.profile import Figure, Profile
-from tests.cluster.traffic import Tally, Worker
+from tests.cluster.traffic import KillSwitch, Tally, Worker
 from tests.cluster.wire import Node, Reply
 
 POLICY = "distribu"
@@ -77,10 +77,11 @@ def _traffic(
     ledger: Ledger,
     chaos: Callable[[random.Random], None],
     figure: Figure,
+    switch: KillSwitch | None = None,
 ) -> Tally:
     """Workers write while ``chaos`` runs; then they stop and the servers come back."""
     tally = Tally()
-    workers = [Worker(cluster, ledger, tally, seed) for seed in range(WORKERS)]
+    workers = [Worker(cluster, ledger, tally, seed, switch) for seed in range(WORKERS)]
     for worker in workers:
         worker.setup()
     stop = threading.Event()
@@ -126,26 +127,35 @@ def _applied_despite_503(cluster: Cluster, tally: Tally) -> int:
 def test_kills_and_backend_terminations_under_traffic_lose_no_acknowledged_write(
     cluster: Cluster, policy: Policy, ledger: Ledger, profile: Profile, figure: Figure
 ) -> None:
-    """J1: SIGKILLs of either server at random moments and PostgreSQL backend terminations,
-    under four writers; no partial state, no lost acknowledged write, no 500."""
+    """J1: SIGKILLs of either server, half at random moments and half the instant it sent a
+    2xx, and PostgreSQL backend terminations, under four writers; no partial state, no lost
+    acknowledged write, no 500."""
     kills = max(2, profile.kills - profile.kills // 2)
+    switch = KillSwitch(cluster)
 
     def chaos(rng: random.Random) -> None:
-        plan = ["kill"] * kills + ["terminate"] * profile.terminations
+        plan = ["kill", "kill on 2xx"] * (kills // 2) + ["kill"] * (kills % 2)
+        plan += ["terminate"] * profile.terminations
         rng.shuffle(plan)
         for event in plan:
             time.sleep(rng.uniform(0.05, 0.6))
-            if event == "kill":
-                i = rng.randrange(len(cluster.servers))
+            i = rng.randrange(len(cluster.servers))
+            if event == "kill on 2xx":
+                switch.arm(i)
+                if not switch.fired.wait(10):
+                    switch.disarm()
+                    cluster.kill(i)
+            elif event == "kill":
                 cluster.kill(i)
-                figure.kills += 1
-                time.sleep(rng.uniform(0, 0.3))  # traffic meets one server down
-                cluster.revive(i)
             else:
                 cluster.terminate_backends()
                 figure.terminations += 1
+                continue
+            figure.kills += 1
+            time.sleep(rng.uniform(0, 0.3))  # traffic meets one server down
+            cluster.revive(i)
 
-    tally = _traffic(cluster, ledger, chaos, figure)
+    tally = _traffic(cluster, ledger, chaos, figure, switch)
     figure.notes["503 applied anyway"] = _applied_despite_503(cluster, tally)
     assert _lost(cluster, policy, ledger, figure) == []
     assert tally.server_errors == []

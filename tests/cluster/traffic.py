@@ -46,11 +46,49 @@ class Tally:
                 self.server_errors.append(f"{what}: {reply}")
 
 
+class KillSwitch:
+    """Armed with a server, it SIGKILLs that server from the worker thread that has just
+    read a 2xx from it, before the worker books the write: a kill right after a 2xx, under
+    traffic."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self._armed: int | None = None
+        self._lock = threading.Lock()
+        self.fired = threading.Event()
+
+    def arm(self, server: int) -> None:
+        with self._lock:
+            self.fired.clear()
+            self._armed = server
+
+    def disarm(self) -> None:
+        with self._lock:
+            self._armed = None
+
+    def answered(self, url: str, reply: Reply) -> None:
+        if not reply.ok or self._armed is None:
+            return
+        with self._lock:
+            if self._armed is not None and self.cluster.url(self._armed) == url:
+                self.cluster.kill(self._armed)
+                self._armed = None
+                self.fired.set()
+
+
 class Worker:
-    def __init__(self, cluster: Cluster, ledger: Ledger, tally: Tally, seed: int) -> None:
+    def __init__(
+        self,
+        cluster: Cluster,
+        ledger: Ledger,
+        tally: Tally,
+        seed: int,
+        switch: KillSwitch | None = None,
+    ) -> None:
         self.cluster = cluster
         self.ledger = ledger
         self.tally = tally
+        self.switch = switch
         self.rng = random.Random(seed)
         self.http = {url: connection(url) for url in cluster.urls}
         self.keys: list[str] = []  # live API key ids
@@ -99,6 +137,8 @@ class Worker:
             except ValueError:
                 body = response.text[:200]
             reply = Reply(response.status_code, body)
+            if self.switch is not None:
+                self.switch.answered(url, reply)
             break
         self.tally.count(reply, f"{call.method} {call.path}")
         return reply
