@@ -491,3 +491,15 @@ def test_load_policy_reports_the_file_path(tmp_path) -> None:  # type: ignore[no
     with pytest.raises(PolicyError) as caught:
         load_policy(str(path))
     assert str(caught.value) == f"{path}: policy.title: is required"
+
+
+def test_a_resource_edit_permission_must_be_one_of_that_types_permissions() -> None:
+    with_edit = VALID.replace(
+        'manage_permission = "org.members.manage"\n',
+        'manage_permission = "org.members.manage"\nedit_permission = "org.view"\n',
+    )
+    assert_refused(with_edit, "resources.project.edit_permission", "expected project")
+    good = with_edit.replace('edit_permission = "org.view"', 'edit_permission = "project.view"')
+    assert parse_policy(good, source="x.toml").resource_types["project"].edit_permission == (
+        "project.view"
+    )

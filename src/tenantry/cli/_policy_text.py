@@ -239,7 +239,13 @@ def _resource_rules(policy: Policy) -> list[str]:
     for rtype in policy.resource_types.values():
         out.append(
             f"Creating {_a(rtype.label)} needs {_perm(policy, rtype.create_permission)}; changing "
-            f"or deleting one, and its access, needs {_perm(policy, rtype.manage_permission)}."
+            f"or deleting one, and its access, needs {_perm(policy, rtype.manage_permission)}"
+            + (
+                f" (renaming it and its settings: {_perm(policy, rtype.edit_permission)} on it "
+                "is enough)."
+                if rtype.edit_permission
+                else "."
+            )
         )
         out.extend(_visibility(rtype))
         for rule in rtype.rules:

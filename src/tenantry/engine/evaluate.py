@@ -172,6 +172,39 @@ def resource_sources(
         yield Source(role.mask, f"holds {labels}, which is {role.label} on {where}")
 
 
+def withdrawn(policy: Policy, snap: AccessSnapshot, resource: ResourceNode) -> bool:
+    """Whether a rule that reaches the holder was removed by hand on this resource ("the row
+    can be removed manually via Edit Checkout Access"): they lose access to it, including
+    what their organization-level management of the type would otherwise give them."""
+    excluded = snap.exclusions.get(resource.id)
+    if not excluded:
+        return False
+    rtype = policy.resource_types[resource.type]
+    return any(
+        rule.removable and rule.grant in excluded
+        for rule in rules_reaching(rtype, snap.roles, resource.visibility)
+    )
+
+
+def manages(policy: Policy, snap: AccessSnapshot, resource: ResourceNode) -> bool:
+    """The holder's organization-level management of the type (rename, delete, visibility,
+    access) reaches this resource: they hold its manage permission and were not withdrawn
+    from it by hand."""
+    permission = policy.permissions[policy.resource_types[resource.type].manage_permission]
+    return bool(org_mask(policy, snap) & permission.mask) and not withdrawn(policy, snap, resource)
+
+
+def may_edit(policy: Policy, snap: AccessSnapshot, resource: ResourceNode) -> bool:
+    """Rename and edit the settings: by managing the type here, or by holding the type's
+    edit permission on this resource itself."""
+    if manages(policy, snap, resource):
+        return True
+    edit = policy.resource_types[resource.type].edit_permission
+    return edit is not None and bool(
+        resource_mask(policy, snap, resource) & policy.permissions[edit].mask
+    )
+
+
 def resource_mask(policy: Policy, snap: AccessSnapshot, resource: ResourceNode) -> int:
     mask = 0
     for source in resource_sources(policy, snap, resource, describe=False):

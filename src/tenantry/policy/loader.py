@@ -408,6 +408,9 @@ class _Builder:
             rules=tuple(rules),
             caps=caps,
             creator_role=self._resource_role(t, "creator_role", roles),
+            edit_permission=self._known(t, "edit_permission", edit, name)
+            if (edit := t.text("edit_permission")) is not None
+            else None,
         )
         t.done()
         return rtype

@@ -104,6 +104,9 @@ class ResourceType:
     create_permission: str
     manage_permission: str  # rename, delete, change visibility, edit access
     rules: tuple[DerivationRule, ...] = ()
+    # a permission *on the resource* that lets its holder rename it and edit its settings
+    # (Verkkokurssikassa's checkout Admin: "Full access to edit all checkout settings")
+    edit_permission: str | None = None
     # org role -> the highest resource role a holder may get by explicit grant
     caps: dict[str, str] = field(default_factory=dict)
     # given to the member who creates a resource (within their cap), so an Editor who

@@ -13,13 +13,15 @@ from tenantry.accounts.models import User
 from tenantry.authz.actors import actor_snapshot
 from tenantry.authz.loader import resource_node
 from tenantry.authz.service import Authorizer
-from tenantry.engine.evaluate import resource_mask, rules_reaching
-from tenantry.errors import Conflict, Invalid, NotFound
+from tenantry.engine.evaluate import manages, may_edit, resource_mask, rules_reaching
+from tenantry.engine.snapshot import AccessSnapshot
+from tenantry.errors import Conflict, Invalid, NotFound, PermissionDenied
 from tenantry.members import rules
 from tenantry.members.errors import GrantExceedsOwnPermissions
 from tenantry.members.models import Membership
 from tenantry.policy.model import Policy, ResourceType
 from tenantry.resources.models import Resource, ResourceExclusion, ResourceGrant
+from tenantry.resources.visibility import can_see
 from tenantry.text import display_name
 from tenantry.writes import Actor, lock_org, record
 
@@ -41,6 +43,35 @@ def _type(policy: Policy, rtype: str) -> ResourceType:
         choices = ", ".join(policy.resource_types) or "none"
         raise Invalid(f"Unknown resource type {rtype!r}; this policy has {choices}.")
     return spec
+
+
+def _require_managing(
+    policy: Policy, actor: AccessSnapshot | None, resource: Resource, doing: str
+) -> None:
+    """The actor manages this resource's type *here* (not withdrawn from it by hand); the
+    operator (``None``) manages everything."""
+    if actor is None or manages(policy, actor, resource_node(resource)):
+        return
+    spec = policy.resource_types[resource.type]
+    label = policy.permissions[spec.manage_permission].label
+    raise PermissionDenied(
+        f"{doing} needs the '{label}' permission, reaching this {spec.label}.",
+        permission=spec.manage_permission,
+    )
+
+
+def _require_editing(policy: Policy, actor: AccessSnapshot | None, resource: Resource) -> None:
+    """Renaming or editing settings: managing the type here, or the type's edit permission on
+    this very resource."""
+    if actor is None or may_edit(policy, actor, resource_node(resource)):
+        return
+    spec = policy.resource_types[resource.type]
+    needs = f"'{policy.permissions[spec.manage_permission].label}'"
+    if spec.edit_permission is not None:
+        needs += f" or '{policy.permissions[spec.edit_permission].label}' on it"
+    raise PermissionDenied(
+        f"Changing a {spec.label} needs {needs}.", permission=spec.manage_permission
+    )
 
 
 def _name(name: str) -> str:
@@ -122,7 +153,10 @@ def update_resource(
     actor_snap = actor_snapshot(session, authz, actor, org_id)
     resource = get_resource(session, org_id, resource_id)
     spec = _type(policy, resource.type)
-    rules.require(policy, actor_snap, spec.manage_permission, f"Changing a {spec.label}")
+    if name is not None:
+        _require_editing(policy, actor_snap, resource)
+    if visibility is not None:
+        _require_managing(policy, actor_snap, resource, f"Changing a {spec.label}'s visibility")
     before, after = {}, {}
     if name is not None:
         before["name"], after["name"] = resource.name, _name(name)
@@ -161,7 +195,7 @@ def delete_resource(
     actor_snap = actor_snapshot(session, authz, actor, org_id)
     resource = get_resource(session, org_id, resource_id)
     spec = _type(policy, resource.type)
-    rules.require(policy, actor_snap, spec.manage_permission, f"Deleting a {spec.label}")
+    _require_managing(policy, actor_snap, resource, f"Deleting a {spec.label}")
     record(
         session,
         actor=actor,
@@ -220,7 +254,9 @@ def set_member_access(
     for change in changes:
         resource = get_resource(session, org_id, change.resource_id)
         spec = _type(policy, resource.type)
-        rules.require(policy, actor_snap, spec.manage_permission, f"Editing {spec.label} access")
+        if actor_snap is not None and not can_see(policy, actor_snap, resource_node(resource)):
+            raise NotFound("No such resource in this organization.")  # as for a random id
+        _require_managing(policy, actor_snap, resource, f"Editing {spec.label} access")
         node = resource_node(resource)
         before = policy.ids_of(resource_mask(policy, target_snap, node))
         if change.role is not None and change.role not in spec.roles:

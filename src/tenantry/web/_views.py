@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from tenantry.api.deps import OrgContext
 from tenantry.authz.loader import resource_node
 from tenantry.core import Tenantry
-from tenantry.engine.evaluate import org_mask, resource_sources, rules_reaching
+from tenantry.engine.evaluate import org_mask, rules_reaching
 from tenantry.engine.snapshot import AccessSnapshot
 from tenantry.errors import DomainError
 from tenantry.members import rules
@@ -22,6 +22,7 @@ from tenantry.members import service as members
 from tenantry.policy.model import MembershipMode, Permission, Policy, ResourceType, Role
 from tenantry.resources import service as resources
 from tenantry.resources.models import Resource
+from tenantry.resources.visibility import can_see
 
 
 def allowed(check: Callable[[], object]) -> bool:
@@ -124,15 +125,11 @@ class OrgView:
 
     def visible_resources(self, s: Session) -> list[Resource]:
         """Resources the viewer reaches, or whose type they manage (as the API lists them)."""
-        out = []
-        for res in resources.list_resources(s, self.ctx.org_id):
-            spec = self.policy.resource_types[res.type]
-            reach = any(
-                src.mask for src in resource_sources(self.policy, self.me, resource_node(res))
-            )
-            if reach or self.holds(spec.manage_permission):
-                out.append(res)
-        return out
+        return [
+            res
+            for res in resources.list_resources(s, self.ctx.org_id)
+            if can_see(self.policy, self.me, resource_node(res))
+        ]
 
     def access_of(self, snap: AccessSnapshot, res: Resource) -> Access:
         spec = self.policy.resource_types[res.type]

@@ -13,7 +13,7 @@ from tenantry.api.route import ApiRoute
 from tenantry.authz.actors import actor_snapshot
 from tenantry.authz.loader import resource_node
 from tenantry.core import Tenantry
-from tenantry.engine.evaluate import resource_sources
+from tenantry.engine.evaluate import manages, resource_sources
 from tenantry.errors import Invalid, NotFound
 from tenantry.resources import service as resources
 from tenantry.resources.models import Resource
@@ -112,8 +112,10 @@ def member_access(user_id: str, ctx: OrgAccess, t: App, s: Tx) -> list[schemas.R
     out = []
     for res in resources.list_resources(s, ctx.org_id):
         node = resource_node(res)
-        manages = ctx.holds(t, t.policy.resource_types[res.type].manage_permission)
-        if not (manages or (myself and can_see(t.policy, ctx.snapshot, node))):
+        if not (
+            manages(t.policy, ctx.snapshot, node)
+            or (myself and can_see(t.policy, ctx.snapshot, node))
+        ):
             continue
         sources = [src for src in resource_sources(t.policy, snap, node) if src.mask]
         mask = 0
