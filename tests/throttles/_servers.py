@@ -24,7 +24,6 @@ from sqlalchemy.engine import make_url
 
 START_TIMEOUT = 60.0
 TENANTRY = [str(Path(sys.executable).with_name("tenantry"))]
-SMALL_POOL = [sys.executable, str(Path(__file__).with_name("_small_pool_serve.py"))]
 _started: set[subprocess.Popen[bytes]] = set()
 
 
@@ -35,8 +34,7 @@ def free_port() -> int:
 
 
 class Server:
-    """``tenantry serve`` (``workers`` processes on one port); ``command`` may replace the
-    ``tenantry`` executable (a launcher with a small connection pool)."""
+    """``tenantry serve``, with ``workers`` processes on one port."""
 
     def __init__(
         self,
@@ -46,7 +44,6 @@ class Server:
         *,
         workers: int = 1,
         env: dict[str, str] | None = None,
-        command: list[str] = TENANTRY,
     ) -> None:
         self.name = name
         self.workers = workers
@@ -57,7 +54,7 @@ class Server:
         args += ["--port", str(self.port)]
         if workers > 1:
             args += ["--workers", str(workers)]
-        self.argv = [*command, *args]
+        self.argv = [*TENANTRY, *args]
         self.env = {
             **os.environ,
             "TENANTRY_TRUSTED_PROXIES": "127.0.0.1/32",  # tests name their client addresses

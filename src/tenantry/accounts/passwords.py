@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import threading
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -10,6 +13,10 @@ from tenantry.errors import Invalid
 _hasher = PasswordHasher()  # argon2id, t=3, m=64 MiB, p=4
 # verified against when the account does not exist, so both paths cost the same
 _DUMMY = _hasher.hash("tenantry-timing-equaliser")
+# argon2 is CPU- and memory-hard by design: forty sign-ins hashing at once on two cores
+# starve every other request (and the database work of the sign-ins themselves). At most
+# one hash per core runs at a time; the others wait their turn.
+_hashing = threading.BoundedSemaphore(os.cpu_count() or 2)
 
 MIN_LENGTH = 10
 MAX_LENGTH = 1024
@@ -28,11 +35,13 @@ def check_strength(password: str) -> None:
 
 def hash_password(password: str) -> str:
     check_strength(password)
-    return _hasher.hash(password)
+    with _hashing:
+        return _hasher.hash(password)
 
 
 def verify_password(stored: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored or _DUMMY, password) and stored is not None
+        with _hashing:
+            return _hasher.verify(stored or _DUMMY, password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
