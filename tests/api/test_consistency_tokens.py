@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
@@ -11,7 +13,7 @@ from tenantry.accounts.models import User
 from tenantry.api.schemas import CheckIn
 from tenantry.authz.coherence import LocalOnly
 from tenantry.client import ApiError, calls
-from tenantry.consistency import HEADER, decode
+from tenantry.consistency import HEADER, PATTERN, BadToken, decode, encode
 from tenantry.orgs.models import Organization
 from tenantry.store import signals
 from tenantry.writes import changed_revisions
@@ -87,12 +89,26 @@ def test_a_check_at_least_a_removal_token_is_refused_even_by_a_stale_node(api, a
 
 def test_a_malformed_token_is_a_422(api):
     owner = api.sign_up()
-    for bad in ("nonsense", "ct1_!!!", "ct1_" + "A" * 10):
-        with pytest.raises(ApiError) as caught:
-            owner.client.send(
-                calls.check(owner.id, "org.members.invite", owner.org_id, at_least=bad)
-            )
-        assert (caught.value.status, caught.value.code) == (422, "BAD_CONSISTENCY_TOKEN")
+    org = owner.org_id
+    auth = {"Authorization": f"Bearer {owner.client.token}"}
+    ask = {"user_id": owner.id, "permission": "org.members.invite", "org_id": org}
+    for bad in ("nonsense", "ct1_!!!", f"ct1_{org}", f"ct1_{org}.0", f"ct1_{org}.1~", "ct1_"):
+        answer = api.http.post("/v1/check", json=ask | {"at_least": bad}, headers=auth)
+        assert answer.status_code == 422, bad
+        lookup = api.http.get(
+            f"/v1/orgs/{org}/lookup/resources",
+            params={"user_id": owner.id, "permission": "x", "at_least": bad},
+            headers=auth,
+        )
+        assert lookup.status_code == 422, bad
+
+
+def test_a_token_names_each_organization_with_its_revision():
+    token = encode({"a" * 32: 7, "b" * 32: 12})
+    assert decode(token) == {"a" * 32: 7, "b" * 32: 12}
+    assert re.fullmatch(PATTERN, token)
+    with pytest.raises(BadToken):
+        decode(token.replace(".7", ".x"))
 
 
 def test_fully_consistent_and_at_least_are_accepted_on_batches_and_lookups(api):

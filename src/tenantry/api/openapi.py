@@ -127,8 +127,10 @@ def _without_nul(node: Any) -> None:
         free = not {"pattern", "enum", "const", "format"} & node.keys()
         if node.get("type") == "string" and free:
             node["pattern"] = NO_NUL
-        if isinstance(node.get("additionalProperties"), dict) and "propertyNames" not in node:
-            node["propertyNames"] = {"pattern": NO_NUL}
+        if isinstance(node.get("additionalProperties"), dict):
+            names = node.setdefault("propertyNames", {})
+            if not {"pattern", "enum", "const"} & names.keys():
+                names["pattern"] = NO_NUL
         for value in node.values():
             _without_nul(value)
     elif isinstance(node, list):

@@ -9,6 +9,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from tenantry import consistency
+
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 # at least one visible character: names are shown in lists and emails
 # no control characters, at least one visible one (see tenantry.text.display_name)
@@ -169,7 +171,8 @@ class TransferIn(In):
 ConsistencyToken = Annotated[
     str,
     Field(
-        max_length=4096,
+        max_length=6000,
+        pattern=consistency.PATTERN,
         description="A consistency token (the Tenantry-Consistency-Token header of a write, "
         "or a check's checked_at): answer from data at least that fresh.",
     ),
@@ -319,6 +322,11 @@ class RoleOut(Out):
     kinds: list[str]
 
 
+class CombinationOut(Out):
+    roles: list[str]
+    permissions: list[str]
+
+
 class PolicyOut(Out):
     name: str
     title: str
@@ -327,6 +335,10 @@ class PolicyOut(Out):
     roles: list[RoleOut]
     resource_roles: list[RoleOut]
     templates: dict[str, list[str]]
+    combinations: list[CombinationOut] = Field(
+        default_factory=list,
+        description="Roles that, held together, give permissions none of them gives alone.",
+    )
 
 
 # -- invitations ----------------------------------------------------------------------------

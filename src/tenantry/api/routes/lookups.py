@@ -6,13 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from tenantry import consistency
 from tenantry.accounts.models import User
 from tenantry.api import schemas
 from tenantry.api.deps import App, OrgAccess, OrgContext
 from tenantry.api.route import ApiRoute
+from tenantry.authz.loader import resource_node
 from tenantry.consistency import Consistency
 from tenantry.errors import Invalid, PermissionDenied
 from tenantry.resources.service import get_resource
+from tenantry.resources.visibility import require_visible
 
 router = APIRouter(prefix="/v1/orgs/{org_id}", tags=["access"], route_class=ApiRoute)
 
@@ -21,7 +24,8 @@ def freshness(
     at_least: Annotated[
         str | None,
         Query(
-            max_length=4096,
+            max_length=6000,
+            pattern=consistency.PATTERN,
             description="A consistency token: answer from data at least as fresh as that write.",
         ),
     ] = None,
@@ -75,6 +79,8 @@ def lookup_subjects(
 ) -> list[schemas.SubjectOut]:
     with t.db.reading() as s:
         res = get_resource(s, ctx.org_id, resource_id)
+    # a resource the caller cannot see is answered as a random id, before any 403
+    require_visible(t.policy, ctx.snapshot, resource_node(res))
     manage = t.policy.resource_types[res.type].manage_permission
     if not ctx.holds(t, manage):
         raise PermissionDenied(f"This needs '{t.policy.permissions[manage].label}'.")
