@@ -484,7 +484,7 @@ DISTRIBUTOR_MATRIX = {
     "org.members.roles.grant": (Y, Y, N),
     "org.members.remove": (Y, Y, N),
     "distributor.portal.access": (Y, Y, N),
-    "distributor.portal.read": (Y, N, Y),
+    "distributor.portal.read": (Y, N, N),  # admin + ReadOnly: MARKETPLACE_COMBINATIONS
     "distributor.sellers.create": (Y, Y, N),
     "reports.360.view": (Y, Y, N),
     "reports.360.assign": (Y, Y, N),
@@ -589,15 +589,24 @@ def test_marketplace_distributor_admins_grant_distributor_readonly() -> None:
         assert policy.change_role_permission in policy.roles[admin].permissions
 
 
+# "for the SKU and distributor portal, the "Distributor ReadOnly" role must be assigned in
+# addition to the "Distributor admin" role to obtain full read permissions"
+MARKETPLACE_COMBINATIONS = [
+    ({"distributor_admin", "distributor_readonly"}, {"distributor.portal.read"}),
+]
+
+
 def test_marketplace_full_portal_read_needs_readonly_in_addition_to_distributor_admin() -> None:
-    roles = load_preset("marketplace").roles
-    full_read = {"distributor.portal.access", "distributor.portal.read"}
-    assert not full_read <= roles["distributor_admin"].permissions
-    assert not full_read <= roles["distributor_readonly"].permissions
-    assert (
-        full_read
-        <= roles["distributor_admin"].permissions | roles["distributor_readonly"].permissions
+    policy = load_preset("marketplace")
+    assert [(set(c.roles), set(c.permissions)) for c in policy.combinations] == (
+        MARKETPLACE_COMBINATIONS
     )
+    roles = policy.roles
+    for alone in ("distributor_admin", "distributor_readonly"):
+        assert "distributor.portal.read" not in roles[alone].permissions
+    assert policy.combined_permissions({"distributor_admin", "distributor_readonly"}) == {
+        "distributor.portal.read"
+    }
 
 
 def test_marketplace_only_seller_admin_and_account_manager_edit_markups() -> None:

@@ -20,6 +20,7 @@ def summary(policy: Policy) -> str:
         (sum(len(r.roles) for r in policy.resource_types.values()), "resource role"),
         (sum(len(r.rules) for r in policy.resource_types.values()), "derivation rule"),
         (len(policy.inherit), "inheritance rule"),
+        (len(policy.combinations), "role combination"),
     ]
     return ", ".join(f"{n} {word}{'' if n == 1 else 's'}" for n, word in counts if n)
 
@@ -131,6 +132,7 @@ def rules(policy: Policy) -> list[str]:
         *_kind_rules(policy),
         *_resource_rules(policy),
         *_inherit_rules(policy),
+        *_combination_rules(policy),
     ]
 
 
@@ -294,3 +296,11 @@ def _inherit_rules(policy: Policy) -> list[str]:
             f"{implicit}, with {_perm_list(policy, rule.permissions)}."
         )
     return out
+
+
+def _combination_rules(policy: Policy) -> list[str]:
+    return [
+        f"{_labels(policy, rule.roles)} held together give {_perm_list(policy, rule.permissions)}, "
+        "which none of them gives alone."
+        for rule in policy.combinations
+    ]

@@ -7,7 +7,7 @@ an explanation can never disagree with a decision.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from tenantry.engine.snapshot import AccessSnapshot, AncestorAccess, ResourceNode
@@ -15,6 +15,7 @@ from tenantry.policy.model import (
     ORGANIZATION,
     DerivationRule,
     InheritRule,
+    Permission,
     Policy,
     ResourceType,
 )
@@ -64,6 +65,39 @@ def org_sources(policy: Policy, snap: AccessSnapshot, *, describe: bool = True) 
             f"holds {labels} on {anc.org.name}, which reaches its {rule.to_kind} "
             f"organizations {anc.distance} level(s) below" + (f" as {acting}" if acting else ""),
         )
+    if policy.combinations:
+        held_here = roles_held(policy, snap)
+        for combination in policy.combinations:
+            if not combination.roles <= held_here:
+                continue
+            if not describe:
+                yield Source(combination.mask, "")
+                continue
+            ordered = sorted((policy.roles[r] for r in combination.roles), key=lambda r: r.rank)
+            given = sorted((policy.permissions[p] for p in combination.permissions), key=_bit)
+            yield Source(
+                combination.mask,
+                f"holds {_and(r.label for r in ordered)} together, which gives "
+                f"{_and(p.label for p in given)}",
+            )
+
+
+def roles_held(policy: Policy, snap: AccessSnapshot) -> frozenset[str]:
+    """The roles held on this organization: as a member, granted on it from outside, and
+    those a parent organization's inherit rules let one act as here."""
+    held = snap.roles | snap.cross_roles
+    for _, rule, _ in _reaching(policy, snap):
+        held |= rule.roles
+    return held
+
+
+def _bit(permission: Permission) -> int:
+    return permission.bit
+
+
+def _and(words: Iterable[str]) -> str:
+    items = list(words)
+    return ", ".join(items[:-1]) + f" and {items[-1]}" if len(items) > 1 else "".join(items)
 
 
 def _reaching(

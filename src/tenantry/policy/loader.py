@@ -13,6 +13,7 @@ from tenantry.policy._reader import Table
 from tenantry.policy.errors import PolicyError
 from tenantry.policy.model import (
     ORGANIZATION,
+    CombinationRule,
     DerivationRule,
     InheritRule,
     Kind,
@@ -103,7 +104,8 @@ class _Builder:
         for t in template_tables.values():
             t.done()
         inherit = tuple(self._inherit(t, kinds, roles) for t in root.table_list("inherit"))
-        policy = self._head(head, kinds, roles, templates, resource_types, inherit)
+        combinations = tuple(self._combination(t, roles) for t in root.table_list("combination"))
+        policy = self._head(head, kinds, roles, templates, resource_types, inherit, combinations)
         root.done()
         return policy
 
@@ -117,11 +119,18 @@ class _Builder:
         templates: dict[str, Template],
         resource_types: dict[str, ResourceType],
         inherit: tuple[InheritRule, ...],
+        combinations: tuple[CombinationRule, ...],
     ) -> Policy:
         try:
             membership = MembershipMode(head.text("membership", "role"))
         except ValueError:
             raise head.fail("membership", "must be 'role', 'roles' or 'permissions'") from None
+        if combinations and membership is not MembershipMode.MANY_ROLES:
+            raise PolicyError(
+                self.source,
+                "combination",
+                "needs membership = 'roles': only additive roles are ever held together",
+            )
         creator_role = head.text("creator_role")
         # kinds that can be created (a derived kind is a state of another organization)
         creatable = [k for k in kinds.values() if not k.derived_from_resource]
@@ -216,6 +225,7 @@ class _Builder:
             profile_permission=gates["profile"],
             delete_permission=gates["delete"],
             audit_permission=gates["audit"],
+            combinations=combinations,
         )
         members.done()
         head.done()
@@ -463,6 +473,39 @@ class _Builder:
             roles=held,
             manages=authority["manages"],
             assigns=authority["assigns"],
+        )
+        t.done()
+        return rule
+
+    def _combination(self, t: Table, roles: dict[str, Role]) -> CombinationRule:
+        """Roles held together that give permissions none of them gives alone."""
+        named = t.str_list("roles", required=True)
+        together = frozenset(named)
+        if len(together) < 2 or len(together) != len(named):
+            raise t.fail("roles", "name at least two different roles: they are held together")
+        for name in named:
+            if name not in roles:
+                raise t.fail("roles", f"names unknown role {name!r}")
+        kinds = [roles[n].kinds for n in named if roles[n].kinds]
+        if kinds and not frozenset.intersection(*kinds):
+            where = "; ".join(f"{n} in {', '.join(sorted(roles[n].kinds))}" for n in named)
+            raise t.fail("roles", f"no organization kind has all of them ({where})")
+        perms = self._expand(t, "permissions", ORGANIZATION)
+        if not perms:
+            raise t.fail("permissions", "give the permissions the roles give together")
+        for pid in sorted(perms):
+            alone = sorted(roles[n].label for n in named if pid in roles[n].permissions)
+            if alone:
+                raise t.fail(
+                    "permissions",
+                    f"{pid!r} is already given by {alone[0]} alone; a combination gives only "
+                    "what none of its roles gives alone",
+                )
+        rule = CombinationRule(
+            roles=together,
+            permissions=perms,
+            mask=sum(self.permissions[p].mask for p in perms),
+            inferred=t.flag("inferred"),
         )
         t.done()
         return rule

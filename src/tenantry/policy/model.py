@@ -138,6 +138,18 @@ class InheritRule:
 
 
 @dataclass(frozen=True, slots=True)
+class CombinationRule:
+    """Roles that, held together in one organization, give permissions none of them gives
+    alone (the marketplace: full portal read needs Distributor ReadOnly *in addition to*
+    Distributor admin)."""
+
+    roles: frozenset[str]
+    permissions: frozenset[str]
+    mask: int
+    inferred: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class OwnerRule:
     """What "the owner" means for the rule that an organization never loses its last one."""
 
@@ -179,12 +191,21 @@ class Policy:
     profile_permission: str  # edit the public profile
     delete_permission: str  # delete the organization
     audit_permission: str  # read the audit trail
+    combinations: tuple[CombinationRule, ...] = ()
 
     def mask_of(self, permission_ids: frozenset[str] | set[str]) -> int:
         mask = 0
         for pid in permission_ids:
             mask |= self.permissions[pid].mask
         return mask
+
+    def combined_permissions(self, roles: frozenset[str] | set[str]) -> frozenset[str]:
+        """What the combination rules add to this set of roles held together."""
+        out: frozenset[str] = frozenset()
+        for rule in self.combinations:
+            if rule.roles <= roles:
+                out |= rule.permissions
+        return out
 
     def ids_of(self, mask: int) -> frozenset[str]:
         return frozenset(p.id for p in self.permissions.values() if mask & p.mask)

@@ -46,4 +46,8 @@ def read_policy(principal: CurrentPrincipal, t: App) -> schemas.PolicyOut:
         roles=[_role(r) for r in p.roles.values()],
         resource_roles=[_role(r) for rt in p.resource_types.values() for r in rt.roles.values()],
         templates={name: sorted(tpl.permissions) for name, tpl in p.templates.items()},
+        combinations=[
+            schemas.CombinationOut(roles=sorted(c.roles), permissions=sorted(c.permissions))
+            for c in p.combinations
+        ],
     )
