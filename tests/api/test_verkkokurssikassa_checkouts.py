@@ -54,7 +54,7 @@ def test_an_admin_whose_checkout_row_was_removed_loses_that_checkout_entirely(sh
     assert _status(calls.delete_resource(org, c1.id), admin) == 404
     assert _status(calls.set_member_access(org, admin_id, {c1.id: "admin"}), admin) == 404
     assert [r.name for r in admin.send(calls.list_resources(org))] == ["C2"]
-    assert not admin.send(calls.check(admin_id, "checkout.view", org, c1.id)).allowed
+    assert _status(calls.check(admin_id, "checkout.view", org, c1.id), admin) == 404
     # C1 is untouched, and C2 is still the admin's to manage
     assert owner.client.send(calls.get_resource(org, c1.id)).name == "C1"
     assert admin.send(calls.update_resource(org, c2.id, name="C2 renamed")).name == "C2 renamed"

@@ -21,7 +21,7 @@ from tenantry.members.errors import GrantExceedsOwnPermissions
 from tenantry.members.models import Membership
 from tenantry.policy.model import Policy, ResourceType
 from tenantry.resources.models import Resource, ResourceExclusion, ResourceGrant
-from tenantry.resources.visibility import can_see
+from tenantry.resources.visibility import require_visible
 from tenantry.text import display_name
 from tenantry.writes import Actor, lock_org, record
 
@@ -254,8 +254,8 @@ def set_member_access(
     for change in changes:
         resource = get_resource(session, org_id, change.resource_id)
         spec = _type(policy, resource.type)
-        if actor_snap is not None and not can_see(policy, actor_snap, resource_node(resource)):
-            raise NotFound("No such resource in this organization.")  # as for a random id
+        if actor_snap is not None:  # an unseen resource answers as a random id, before a 403
+            require_visible(policy, actor_snap, resource_node(resource))
         _require_managing(policy, actor_snap, resource, f"Editing {spec.label} access")
         node = resource_node(resource)
         before = policy.ids_of(resource_mask(policy, target_snap, node))

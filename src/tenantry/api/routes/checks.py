@@ -10,8 +10,7 @@ from tenantry.api.deps import App, CurrentPrincipal, Principal, resolve_org_cont
 from tenantry.api.route import ApiRoute
 from tenantry.consistency import Consistency
 from tenantry.core import Tenantry
-from tenantry.errors import NotFound
-from tenantry.resources.visibility import can_see
+from tenantry.resources.visibility import require_visible
 
 router = APIRouter(prefix="/v1", tags=["checks"], route_class=ApiRoute)
 
@@ -37,12 +36,12 @@ def _answers(
         for org_id in dict.fromkeys(c.org_id for c in checks)
     }
     for c in checks:
-        # about a resource, only one the caller could open or manages: an invite-only
-        # workspace stays invisible to the members who were not added to it
-        if c.resource_id is not None and (principal.user is None or c.user_id != principal.user.id):
+        # about a resource, only one the caller could open or manages, whoever the check is
+        # about (themselves included): to a member who was not added to an invite-only
+        # workspace it answers exactly as an id that does not exist
+        if c.resource_id is not None:
             viewer = callers[c.org_id].snapshot
-            if not can_see(t.policy, viewer, t.authz.resource(viewer, c.resource_id)):
-                raise NotFound("No such resource in this organization.")
+            require_visible(t.policy, viewer, t.authz.resource(viewer, c.resource_id))
     # one freshness check for the whole batch; each answer and its reasons use the same snapshot
     snaps = t.authz.snapshots(((c.user_id, c.org_id) for c in checks), consistency=fresh)
     out = []
