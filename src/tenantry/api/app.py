@@ -90,6 +90,9 @@ def create_app(tenantry: Tenantry | None = None, settings: Settings | None = Non
 
 def app_from_environment() -> FastAPI:
     """The app of one worker process of ``tenantry serve --workers N``: every setting comes
-    from the environment, and the parent has already migrated the database."""
+    from the environment, and the parent has already migrated the database. The workers run
+    with uvicorn's proxy headers off (``cli.serve.server_options``); a server started some
+    other way must turn them off too (``uvicorn --no-proxy-headers``), or uvicorn believes
+    X-Forwarded-For from loopback before ``client_ip`` can apply TENANTRY_TRUSTED_PROXIES."""
     settings = Settings.load()
     return create_app(Tenantry.from_settings(settings, migrate=False), settings)

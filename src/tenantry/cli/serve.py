@@ -8,7 +8,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -81,27 +81,28 @@ def serve(
         url = f"http://{host}:{port}/"
         typer.echo(f"Tenantry ({t.policy.name}) at {url}  (API docs: {url}docs)")
         if workers == 1:
-            uvicorn.run(
-                create_app(t, settings),
-                host=host,
-                port=port,
-                log_level=settings.log_level,
-                log_config=log_config(settings.log_level),
-            )
+            uvicorn.run(create_app(t, settings), **server_options(settings))
     finally:
         t.close()
     if workers > 1:
         typer.echo(f"{workers} worker processes")
         with _exported(settings):
-            uvicorn.run(
-                APP_FACTORY,
-                factory=True,
-                workers=workers,
-                host=host,
-                port=port,
-                log_level=settings.log_level,
-                log_config=log_config(settings.log_level),
-            )
+            uvicorn.run(APP_FACTORY, factory=True, workers=workers, **server_options(settings))
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options, the same for one process and for every worker. Its own
+    proxy-header handling is off: by default it believes X-Forwarded-For (and the scheme)
+    from 127.0.0.1 whatever TENANTRY_TRUSTED_PROXIES says, rewriting the client address
+    before the service sees it. Only ``api.deps.client_ip`` reads the header, and only from
+    the configured proxies."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "log_config": log_config(settings.log_level),
+        "proxy_headers": False,
+    }
 
 
 @contextmanager
