@@ -215,9 +215,11 @@ FORBIDDEN: dict[str, tuple[str, Op]] = {
         "distancer",
         lambda t, w: _add(t, w["a1"], w["org"], w["x"], permissions=["provider.meetings.manage"]),
     ),
-    "changing someone holding more than you": (
+    # (no limit on *whom* a Manage Organization holder manages: "Administrators can remove
+    # members from the organization at any time"; the limit is on what is granted, above)
+    "removing without Manage Organization": (
         "distancer",
-        lambda t, w: _grant(t, w["a1"], w["org"], w["m2"], ["org.view"]),
+        lambda t, w: _remove(t, w["m2"], w["org"], w["m1"]),
     ),
     "stripping the last manage organization holder": (
         "distancer",

@@ -13,7 +13,6 @@ from tenantry.audit.service import events
 from tenantry.errors import PermissionDenied
 from tenantry.members import service as members
 from tenantry.members.errors import (
-    CannotManageMember,
     GrantExceedsOwnPermissions,
     LastOwner,
 )
@@ -241,14 +240,32 @@ def test_you_can_grant_a_permission_you_hold(t, org_of):
     assert held(t, org, member) == {"provider.meetings.manage"}
 
 
-def test_you_cannot_change_the_permissions_of_someone_holding_more_than_you(t, org_of):
+def test_you_can_grant_what_you_hold_to_someone_holding_more_than_you(t, org_of):
+    """The page: "You can only grant permissions that you yourself have." limits what is
+    granted, not to whom: View Organization goes to a member who also holds Manage Meetings."""
+    org, admin = org_of
+    deputy, senior = make_user(t), make_user(t)
+    add_member(t, org, deputy, permissions=["org.view", "org.manage"], by=admin)
+    add_member(t, org, senior, permissions=["provider.meetings.manage"], by=admin)
+    set_permissions(t, deputy, org, senior, ["org.view", "provider.meetings.manage"])
+    assert held(t, org, senior) == {"org.view", "provider.meetings.manage"}
+    with pytest.raises(GrantExceedsOwnPermissions):  # but nothing the deputy lacks
+        set_permissions(t, deputy, org, senior, ["org.view", "provider.meetings.organize"])
+    assert held(t, org, senior) == {"org.view", "provider.meetings.manage"}
+
+
+def test_you_can_remove_someone_holding_more_than_you(t, org_of):
+    """The page: "Administrators can remove members from the organization at any time." — anyone
+    holding Manage Organization, whatever the member holds."""
     org, admin = org_of
     deputy, senior = make_user(t), make_user(t)
     add_member(t, org, deputy, permissions=["org.view", "org.manage"], by=admin)
     add_member(t, org, senior, permissions=["org.view", "provider.meetings.manage"], by=admin)
-    with pytest.raises((CannotManageMember, GrantExceedsOwnPermissions)):
-        set_permissions(t, deputy, org, senior, ["org.view"])
-    assert held(t, org, senior) == {"org.view", "provider.meetings.manage"}
+    set_permissions(t, deputy, org, senior, ["org.view"])  # "Add or remove individual permissions"
+    assert held(t, org, senior) == {"org.view"}
+    with t.db.transaction() as s:
+        members.remove_members(s, t.authz, actor=actor(deputy), org_id=org.id, user_ids=[senior.id])
+    assert not is_member(t, org, senior)
 
 
 def test_permissions_are_added_one_by_one(t, org_of):

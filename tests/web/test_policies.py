@@ -78,12 +78,18 @@ def test_permissions_are_checkboxes_and_only_held_ones_are_grantable(web_for) ->
         headers={"HX-Request": "true", "X-CSRF-Token": token},
     )
     assert r.status_code == 200 and "Permissions saved." in r.text and "2 permissions" in r.text
-    # the staff member now holds two: their invite form offers those and nothing else,
-    # and they cannot edit the owner, who holds more than they do
+    # the staff member now holds two: their invite form offers those and nothing else;
+    # "You can only grant permissions that you yourself have" limits what, not whom: they
+    # may edit the owner, who holds more, and tick only what they hold (unticking any)
     staff_page = staff.get(f"/orgs/{org}").text
-    assert 'name="permission" value="org.manage"' in staff_page
-    assert 'value="customer.orders.view"' not in staff_page
-    assert "Save permissions" not in staff_page
+    invite_form = staff_page[staff_page.index("Invite members") : staff_page.index("Send invit")]
+    assert 'name="permission" value="org.manage"' in invite_form
+    assert 'value="customer.orders.view"' not in invite_form
+    owner_row = staff_page[staff_page.index("olive@example.com") :]
+    owner_row = owner_row[: owner_row.index("</tr>")]
+    assert "Save permissions" in owner_row
+    assert 'value="customer.orders.view" checked>' in owner_row  # held: may be unticked
+    assert 'value="customer.orders.view" checked disabled' not in owner_row
 
 
 def test_workspaces_share_and_last_active(web_for) -> None:  # type: ignore[no-untyped-def]

@@ -175,7 +175,12 @@ def _member_rules(policy: Policy) -> list[str]:
     for role in policy.roles.values():
         if policy.membership is MembershipMode.PERMISSIONS:
             break
-        if role.manages:
+        if role.manages and policy.membership is MembershipMode.MANY_ROLES:
+            out.append(
+                f"{role.label} can take {_labels(policy, role.manages)} away from a member, and "
+                "remove members who hold nothing else."
+            )
+        elif role.manages:
             out.append(
                 f"{role.label} can act on (remove, change the role of) members who hold "
                 f"{_labels(policy, role.manages)}."

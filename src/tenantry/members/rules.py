@@ -44,40 +44,64 @@ def is_owner(policy: Policy, kind: str, roles: Iterable[str], permissions: Itera
 def check_can_manage(
     policy: Policy, actor: AccessSnapshot | None, target: AccessSnapshot, doing: str
 ) -> None:
-    """The actor's roles manage every role the target holds (or, for per-permission
-    policies, the target holds nothing the actor lacks)."""
-    if actor is None:
-        return
-    if policy.membership is MembershipMode.PERMISSIONS:
-        missing = policy.ids_of(policy.mask_of(target.direct) & ~org_mask(policy, actor))
-        if missing:
-            labels = ", ".join(sorted(policy.permissions[p].label for p in missing))
-            raise CannotManageMember(
-                f"You cannot {doing} a member who holds permissions you do not: {labels}.",
-                permissions=sorted(missing),
-            )
+    """The actor's roles manage every role the target holds. Per-permission policies set no
+    limit on whom (Distancer: "Administrators can remove members from the organization at any
+    time"); their one limit is on what is granted (:func:`check_grant_within`)."""
+    if actor is None or policy.membership is MembershipMode.PERMISSIONS:
         return
     managed, _ = authority(policy, actor)
-    unmanaged = sorted(target.roles - managed)
-    if unmanaged:
-        labels = ", ".join(policy.roles[r].label for r in unmanaged)
-        actor_labels = ", ".join(sorted(policy.roles[r].label for r in actor.roles)) or "no role"
-        error = (
-            CannotRemoveOwner
-            if owner_roles(policy, target.org.kinds) & set(unmanaged)
-            else CannotManageMember
-        )
-        raise error(
-            f"{actor_labels} cannot {doing} a member who holds {labels}.",
-            roles=unmanaged,
-        )
+    _refuse_unmanaged(policy, actor, target, target.roles - managed, f"{doing} a member who holds")
+
+
+def check_can_change_roles(
+    policy: Policy, actor: AccessSnapshot | None, target: AccessSnapshot, new_roles: Iterable[str]
+) -> None:
+    """The roles taken away are roles the actor manages. Roles the member keeps need no
+    authority over them, so a Distributor admin adds Distributor ReadOnly to another
+    Distributor admin, whom they can neither remove nor strip of Distributor admin; the
+    roles added are checked by :func:`check_assignable`."""
+    if actor is None:
+        return
+    managed, _ = authority(policy, actor)
+    taken = (target.roles - set(new_roles)) - managed
+    if policy.membership is MembershipMode.ONE_ROLE:
+        _refuse_unmanaged(policy, actor, target, taken, "change the role of a member who holds")
+    else:
+        _refuse_unmanaged(policy, actor, target, taken, "take away", " from a member")
+
+
+def _refuse_unmanaged(
+    policy: Policy,
+    actor: AccessSnapshot,
+    target: AccessSnapshot,
+    roles: Iterable[str],
+    doing: str,
+    after: str = "",
+) -> None:
+    unmanaged = sorted(roles)
+    if not unmanaged:
+        return
+    labels = ", ".join(policy.roles[r].label for r in unmanaged)
+    actor_labels = ", ".join(sorted(policy.roles[r].label for r in actor.roles)) or "no role"
+    error = (
+        CannotRemoveOwner
+        if owner_roles(policy, target.org.kinds) & set(unmanaged)
+        else CannotManageMember
+    )
+    raise error(f"{actor_labels} cannot {doing} {labels}{after}.", roles=unmanaged)
 
 
 def check_assignable(
-    policy: Policy, actor: AccessSnapshot | None, roles: Iterable[str], kind_names: frozenset[str]
+    policy: Policy,
+    actor: AccessSnapshot | None,
+    roles: Iterable[str],
+    kind_names: frozenset[str],
+    *,
+    keeping: Iterable[str] = (),
 ) -> None:
     """Each role exists for this kind of organization, may be given, is managed by the actor,
-    and gives nothing the actor does not hold."""
+    and gives nothing the actor does not hold (with ``keeping``, the roles the member keeps:
+    what the new roles complete with them counts as given too)."""
     roles = set(roles)
     if policy.membership is MembershipMode.ONE_ROLE and len(roles) != 1:
         raise Invalid("Give exactly one organization role.")
@@ -105,11 +129,16 @@ def check_assignable(
                 f"You cannot give the role {policy.roles[name].label}.", role=name
             )
     if policy.grant_only_held:
-        check_grant_within(policy, actor, policy.mask_of(_role_permissions(policy, roles)))
+        kept = set(keeping)
+        given = _role_permissions(policy, roles) | (
+            policy.combined_permissions(roles | kept) - policy.combined_permissions(kept)
+        )
+        check_grant_within(policy, actor, policy.mask_of(given))
 
 
-def _role_permissions(policy: Policy, roles: Iterable[str]) -> set[str]:
-    perms: set[str] = set()
+def _role_permissions(policy: Policy, roles: set[str]) -> set[str]:
+    """The roles' permissions, and what they give held together."""
+    perms: set[str] = set(policy.combined_permissions(roles))
     for name in roles:
         perms |= policy.roles[name].permissions
     return perms

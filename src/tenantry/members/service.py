@@ -180,8 +180,8 @@ def change_roles(
     membership, target_snap, user = _target(session, authz, org_id, user_id)
     if actor.user_id == user_id and not policy.can_change_own_role:
         raise CannotChangeOwnRole("You cannot change your own role.")
-    rules.check_can_manage(policy, actor_snap, target_snap, "change the role of")
     new_roles = rules.distinct_roles(roles)
+    rules.check_can_change_roles(policy, actor_snap, target_snap, new_roles)
     if policy.membership is MembershipMode.ONE_ROLE and len(new_roles) != 1:
         raise Invalid("Give exactly one organization role.")
     if policy.membership is MembershipMode.MANY_ROLES and not new_roles:
@@ -190,7 +190,9 @@ def change_roles(
     # roles the member keeps need not be assignable (an owner keeps OWNER when given more);
     # the count rules apply to the new set above, not to what it adds (possibly nothing)
     if added:
-        rules.check_assignable(policy, actor_snap, added, target_snap.org.kinds)
+        rules.check_assignable(
+            policy, actor_snap, added, target_snap.org.kinds, keeping=new_roles - added
+        )
     _check_unique_free(session, policy, org_id, added, except_user=user_id)
     _check_last_owner(session, policy, org_id, {user_id: (new_roles, set(target_snap.direct))})
     if new_roles == target_snap.roles:
@@ -229,7 +231,9 @@ def set_permissions(
         raise CannotChangeOwnRole("You cannot change your own permissions.")
     rules.check_can_manage(policy, actor_snap, target_snap, "change the permissions of")
     old = set(target_snap.direct)
-    rules.check_grant_within(policy, actor_snap, policy.mask_of(new ^ old))
+    # "You can only grant permissions that you yourself have": what is added; taking one
+    # away grants nothing
+    rules.check_grant_within(policy, actor_snap, policy.mask_of(new - old))
     _check_last_owner(session, policy, org_id, {user_id: (set(target_snap.roles), new)})
     if new == old:
         return

@@ -46,7 +46,9 @@ class Role:
     permissions: frozenset[str]
     mask: int
     rank: int
-    manages: frozenset[str] = frozenset()  # holders of these roles may be removed / re-roled
+    # roles a holder may take away; a member is removed (or, with one role each, re-roled)
+    # only by someone who manages every role they hold
+    manages: frozenset[str] = frozenset()
     # roles a holder may give by invitation or role change; the loader defaults it to `manages`
     # (Distribu: an ADMIN invites as ADMIN, yet cannot remove another ADMIN)
     assigns: frozenset[str] = frozenset()

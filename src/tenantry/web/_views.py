@@ -55,6 +55,9 @@ class MemberRow:
     can_remove: bool = False
     can_edit_access: bool = False
     access: list[Access] = field(default_factory=list)
+    # roles the viewer may change the others of, but may not take away (a Distributor admin
+    # adds Distributor ReadOnly to another Distributor admin, who keeps Distributor admin)
+    locked: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -165,6 +168,19 @@ class OrgView:
             own_ok = not is_self or p.can_change_own_role
             if p.membership is MembershipMode.PERMISSIONS:
                 row.can_grant = self.holds(p.grant_permission) and manages and own_ok
+            elif p.membership is MembershipMode.MANY_ROLES:
+                row.locked = {
+                    r
+                    for r in target.roles
+                    if not allowed(
+                        partial(
+                            rules.check_can_change_roles, p, self.me, target, target.roles - {r}
+                        )
+                    )
+                }
+                addable = {r.name for r in self.assignable_roles} - target.roles
+                changes = addable or row.locked != target.roles
+                row.can_change = self.holds(p.change_role_permission) and own_ok and bool(changes)
             else:
                 row.can_change = self.holds(p.change_role_permission) and manages and own_ok
             row.can_remove = (
