@@ -21,7 +21,7 @@ from tenantry.authz.actors import actor_snapshot
 from tenantry.authz.keys import key_snapshot
 from tenantry.authz.loader import org_node, resource_node
 from tenantry.authz.service import Authorizer
-from tenantry.engine.evaluate import resource_mask
+from tenantry.engine.evaluate import org_mask, resource_mask
 from tenantry.engine.snapshot import AccessSnapshot
 from tenantry.errors import DomainError, Invalid, NotFound
 from tenantry.invitations.errors import (
@@ -485,7 +485,9 @@ def accept(
 
 def _recheck_inviter(session: Session, authz: Authorizer, inv: Invitation) -> None:
     """Acceptance re-checks that the inviter (member or API key) still holds everything the
-    invitation gives; only the operator's invitations stand on their own."""
+    invitation gives, the way the invitation checked it: by membership, or by authority a
+    parent organization's inherit rules pass down (a seller's admin inviting into its
+    customer). Only the operator's invitations stand on their own."""
     if inv.invited_by_operator:
         return
     policy = authz.policy
@@ -494,8 +496,12 @@ def _recheck_inviter(session: Session, authz: Authorizer, inv: Invitation) -> No
             snap = key_snapshot(session, authz, inv.invited_by_key, inv.org_id)
         elif inv.invited_by is not None:
             snap = authz.snapshot(inv.invited_by, inv.org_id, session)
-            if not snap.is_member:
-                raise InviterLacksGrant("The person who invited you is no longer a member.")
+            if not snap.is_member and not org_mask(policy, snap):
+                raise InviterLacksGrant(
+                    f"The person who invited you no longer has any access to {snap.org.name} "
+                    "(as a member or through a parent organization); ask someone there for a "
+                    "new invitation."
+                )
         else:
             raise InviterLacksGrant("The account that invited you no longer exists.")
         rules.require(policy, snap, policy.invite_permission, "Inviting members")
@@ -516,9 +522,24 @@ def _recheck_inviter(session: Session, authz: Authorizer, inv: Invitation) -> No
         raise
     except DomainError as exc:
         raise InviterLacksGrant(
-            "Whoever invited you no longer holds what the invitation gives; ask them "
-            "(or another administrator) for a new invitation."
+            f"Whoever invited you can no longer give what the invitation offers: "
+            f"{_what_is_missing(policy, exc)}. Ask them (or another administrator) for a new "
+            "invitation.",
+            **exc.details,
         ) from exc
+
+
+def _what_is_missing(policy: Policy, refusal: DomainError) -> str:
+    """The rule that refused the inviter, said of the inviter rather than to them."""
+    details = refusal.details
+    if "permissions" in details:
+        labels = ", ".join(policy.permissions[p].label for p in details["permissions"])
+        return f"they no longer hold {labels}"
+    if "permission" in details and details["permission"] in policy.permissions:
+        return f"they no longer hold '{policy.permissions[details['permission']].label}'"
+    if isinstance(details.get("role"), str) and details["role"] in policy.roles:
+        return f"they may no longer give {policy.roles[details['role']].label}"
+    return refusal.message.rstrip(".")
 
 
 def delivery_result(session: Session, message: Any, error: str | None) -> None:
