@@ -41,14 +41,16 @@ def make_org(
     parent: Organization | None = None,
     seat_cap: int | None = None,
     by: User | None = None,
+    as_operator: bool = False,
 ) -> Organization:
-    """An organization created by ``by`` (default: ``owner``), who becomes its owner."""
+    """An organization created by ``by`` (default: ``owner``, or the operator with
+    ``as_operator``: a marketplace distributor), and ``owner`` becomes its owner."""
     creator = by or owner
     with t.db.transaction() as s:
         return create_org(
             s,
             t.authz,
-            actor=actor(creator),
+            actor=Actor.operator() if as_operator else actor(creator),
             creator=owner,
             name=name,
             kind=kind,

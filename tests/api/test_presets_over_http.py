@@ -77,7 +77,7 @@ def test_marketplace_customer_admin_invites_users_of_the_same_organization(api_f
     t = api.t
     dist_admin, seller_admin = make_user(t), make_user(t)
     buyer = make_user(t, "buyer@example.com", password=PASSWORD)
-    distributor = make_org(t, dist_admin, "Distri", kind="distributor")
+    distributor = make_org(t, dist_admin, "Distri", kind="distributor", as_operator=True)
     seller = make_org(t, seller_admin, "Seller", kind="seller", parent=distributor, by=dist_admin)
     customer = make_org(t, buyer, "Buyer Co", kind="customer", parent=seller, by=seller_admin)
     client = api.anonymous.as_token(
@@ -118,7 +118,7 @@ def test_marketplace_360_viewer_granted_over_http_reaches_only_that_org(api_for)
     t = api.t
     dist_admin = make_user(t, "dist@example.com", password=PASSWORD)
     seller_admin = make_user(t)
-    distributor = make_org(t, dist_admin, "Distri", kind="distributor")
+    distributor = make_org(t, dist_admin, "Distri", kind="distributor", as_operator=True)
     seller = make_org(t, seller_admin, "Seller", kind="seller", parent=distributor, by=dist_admin)
     other = make_org(t, make_user(t), "Other", kind="seller", parent=distributor, by=dist_admin)
     analyst = api.sign_up("analyst@example.com")

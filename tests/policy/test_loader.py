@@ -580,3 +580,29 @@ def test_a_role_combination_across_kinds_that_never_meet_is_refused() -> None:
         '[roles.member]\nkinds = ["organization"]\npermissions = ["org.view"]',
     )
     assert_refused(text, "combination[0].roles", "no organization kind has all of them")
+
+
+# -- who creates an organization that stands alone ------------------------------------------------
+
+
+def test_a_kind_may_be_left_to_the_operator_at_the_top_level() -> None:
+    text = HIERARCHY.replace(
+        '[kinds.top]\nlabel = "Top"\n', '[kinds.top]\nlabel = "Top"\ntop_level = "operator"\n'
+    )
+    policy = parse_policy(text, source="x.toml")
+    assert policy.kinds["top"].top_level == "operator"
+    assert not policy.kinds["top"].open_to_anyone
+    assert not policy.signup_creates_org
+    assert parse_policy(HIERARCHY, source="x.toml").signup_creates_org
+
+
+def test_a_bad_top_level_is_refused() -> None:
+    text = HIERARCHY.replace(
+        '[kinds.top]\nlabel = "Top"\n', '[kinds.top]\nlabel = "Top"\ntop_level = "admins"\n'
+    )
+    assert_refused(text, "kinds.top.top_level", "'anyone' or 'operator'")
+
+
+def test_top_level_on_a_kind_with_parents_is_refused() -> None:
+    text = HIERARCHY.replace("[kinds.middle]\n", '[kinds.middle]\ntop_level = "operator"\n')
+    assert_refused(text, "kinds.middle.top_level", "stand alone")

@@ -580,6 +580,24 @@ def test_marketplace_hierarchy_is_distributor_seller_customer() -> None:
         assert policy.owner_role_for(name) == owner
 
 
+def test_marketplace_distributors_are_set_up_by_the_operator() -> None:
+    policy = load_preset("marketplace")
+    assert {name: k.top_level for name, k in policy.kinds.items()} == {
+        "distributor": "operator",
+        "seller": "anyone",  # created under a distributor, with its create_permission
+        "customer": "anyone",
+    }
+    assert not any(k.open_to_anyone for k in policy.kinds.values())
+    assert not policy.signup_creates_org  # one joins by invitation
+
+
+@pytest.mark.parametrize("name", ["distancer", "distribu", "dystr", "verkkokurssikassa"])
+def test_sign_up_creates_the_users_own_organization_elsewhere(name: str) -> None:
+    # Distancer: "When you create a Distancer.ai account, a new organization is automatically
+    # created for you."
+    assert load_preset(name).signup_creates_org
+
+
 def test_marketplace_distributor_admins_grant_distributor_readonly() -> None:
     policy = load_preset("marketplace")
     for admin in ("super_admin", "distributor_admin"):

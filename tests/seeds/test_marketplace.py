@@ -22,7 +22,7 @@ def t(tenantry_for):
 def tree(t):
     """A distributor with two sellers, each with a customer; the people who run them."""
     dist_admin = make_user(t, "dist-admin@example.com")
-    distributor = make_org(t, dist_admin, "Distri", kind="distributor", by=None)
+    distributor = make_org(t, dist_admin, "Distri", kind="distributor", as_operator=True)
     seller_admin = make_user(t, "seller-admin@example.com")
     other_admin = make_user(t, "other-seller@example.com")
     seller = make_org(
@@ -247,6 +247,18 @@ def test_only_cross_org_roles_can_be_granted_across_organizations(t, tree):
             role="seller_admin",
         )
     assert caught.value.code == "INVALID"
+
+
+def test_only_the_operator_sets_up_a_distributor(t):
+    """Nobody makes themselves a distributor's Super admin: "Users assigned the "Distributor
+    admin" or "Super admin" roles have the ability to grant the "Distributor ReadOnly" role"
+    — the roles are given; the operator sets the distributor up (tenantry org create)."""
+    user = make_user(t)
+    with pytest.raises(DomainError) as caught:
+        make_org(t, user, "Mine", kind="distributor")
+    assert caught.value.code == "CREATED_BY_OPERATOR"
+    org = make_org(t, user, "Distri", kind="distributor", as_operator=True)
+    assert t.authz.snapshot(user.id, org.id).roles == {"super_admin"}
 
 
 def test_a_customer_cannot_be_created_directly_under_a_distributor(t, tree):

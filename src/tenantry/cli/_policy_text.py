@@ -238,6 +238,12 @@ def _kind_rules(policy: Policy) -> list[str]:
                 else ""
             )
             out.append(f"A {kind.label} organization sits under a {parents}{needs}.")
+        if kind.top_level == "operator":
+            out.append(
+                f"{kind.label} organizations are set up by the operator (tenantry org create)."
+            )
+    if not policy.signup_creates_org:
+        out.append("Signing up creates an account only; one joins an organization by invitation.")
     return out
 
 

@@ -25,6 +25,12 @@ class OrgHasChildren(Invalid):
     code = "ORG_HAS_CHILDREN"
 
 
+class CreatedByOperator(PermissionDenied):
+    """The policy lets only the operator create this kind of organization on its own."""
+
+    code = "CREATED_BY_OPERATOR"
+
+
 def creator_grants(policy: Policy, kind: str) -> tuple[list[str], list[str]]:
     """(roles, permissions) that the creator of an organization of this kind receives."""
     if policy.membership is MembershipMode.PERMISSIONS:
@@ -66,6 +72,11 @@ def create_org(
             raise Invalid(f"A {kind} organization cannot be placed under a {parent.kind}.")
     elif spec.parents and not actor.is_operator:
         raise Invalid(f"A {kind} organization must be created under a parent organization.")
+    elif spec.top_level == "operator" and not actor.is_operator:
+        raise CreatedByOperator(
+            f"{spec.label} organizations are set up by the operator "
+            f"(tenantry org create --kind {kind})."
+        )
     if seat_cap is not None and seat_cap < 1:
         raise Invalid("A seat cap must be at least 1.")
     org = Organization(

@@ -245,9 +245,19 @@ class _Builder:
                 create_permission=t.text("create_permission"),
                 creator_role=t.text("creator_role"),
                 owner_role=t.text("owner_role"),
+                top_level=t.text("top_level", "anyone"),
             )
             if kinds[name].parents and kinds[name].create_permission is None:
                 raise t.fail("create_permission", "is required for a kind that has parents")
+            if "top_level" in t.data:
+                if kinds[name].top_level not in ("anyone", "operator"):
+                    raise t.fail("top_level", "must be 'anyone' or 'operator'")
+                if kinds[name].parents or kinds[name].derived_from_resource:
+                    raise t.fail(
+                        "top_level",
+                        "is for kinds that stand alone; one with parents is created under them "
+                        "(or by the operator), a derived one is never created",
+                    )
             for parent in kinds[name].parents:
                 if parent not in tables:
                     raise t.fail("parents", f"names unknown kind {parent!r}")

@@ -83,6 +83,15 @@ class Kind:
     # creator is its Seller Admin, a customer's its Customer admin); None = the policy's
     creator_role: str | None = None
     owner_role: str | None = None
+    # who may create one standing alone (no parent): "anyone" signed in (Distancer: "Any user
+    # can register additional organizations"), or only the "operator" (the marketplace's
+    # distributors); a kind with parents is always created under one, or by the operator
+    top_level: str = "anyone"
+
+    @property
+    def open_to_anyone(self) -> bool:
+        """A signed-in user may create one of these on their own (and sign-up does)."""
+        return not self.parents and not self.derived_from_resource and self.top_level == "anyone"
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +231,11 @@ class Policy:
         for p in self.org_permissions:
             mask |= p.mask
         return mask
+
+    @property
+    def signup_creates_org(self) -> bool:
+        """Signing up creates the user's own organization of the default kind."""
+        return self.kinds[self.default_kind].open_to_anyone
 
     def creator_role_for(self, kind: str) -> str | None:
         """The role the creator of an organization of this kind receives (None: permissions)."""

@@ -29,12 +29,27 @@ def _mine(t: Tenantry, s: Session, user_id: str) -> list[dict[str, object]]:
 
 
 def _kinds(t: Tenantry) -> list[tuple[str, str]]:
-    """Kinds a person can create on their own (not under a parent, not derived)."""
-    return [
-        (k.name, k.label)
-        for k in t.policy.kinds.values()
-        if not k.parents and not k.derived_from_resource
-    ]
+    """Kinds a person can create on their own (not under a parent, not derived, not left to
+    the operator)."""
+    return [(k.name, k.label) for k in t.policy.kinds.values() if k.open_to_anyone]
+
+
+def _made_elsewhere(t: Tenantry) -> list[str]:
+    """How the organizations this page cannot create come about, from the policy."""
+    out = []
+    for k in t.policy.kinds.values():
+        if k.derived_from_resource or k.open_to_anyone:
+            continue
+        if k.parents and k.create_permission:
+            parents = " or ".join(t.policy.kinds[p].label for p in sorted(k.parents))
+            needs = t.policy.permissions[k.create_permission].label
+            out.append(
+                f"{k.label} organizations are created under a {parents} by a member holding "
+                f"'{needs}' there."
+            )
+        else:
+            out.append(f"{k.label} organizations are set up by the operator.")
+    return out
 
 
 def _page(
@@ -43,7 +58,14 @@ def _page(
     with t.db.reading() as s:
         mine = _mine(t, s, viewer.user.id)
     return render(
-        request, "orgs.html", status_code, viewer=viewer, mine=mine, kinds=_kinds(t), error=error
+        request,
+        "orgs.html",
+        status_code,
+        viewer=viewer,
+        mine=mine,
+        kinds=_kinds(t),
+        elsewhere=_made_elsewhere(t),
+        error=error,
     )
 
 

@@ -41,8 +41,10 @@ def org_out(
 
 @router.post("", status_code=201, summary="Create an organization (you become its owner)")
 def create(body: schemas.OrgIn, principal: CurrentPrincipal, t: App, s: Tx) -> schemas.OrgOut:
-    """Any signed-in user can create organizations. A child organization (a seller under a
-    distributor) needs the permission the policy names on the parent."""
+    """Any signed-in user can create an organization of a kind that stands alone, unless the
+    policy leaves that kind to the operator (the marketplace's distributors: 403
+    CREATED_BY_OPERATOR). A child organization (a seller under a distributor) needs the
+    permission the policy names on the parent."""
     user_id = principal.user_id
     creator = s.merge(principal.user) if principal.user else None
     org = orgs.create_org(
