@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Playwright, sync_playwright
 
 from tenantry.api.app import create_app
 from tenantry.core import Tenantry
@@ -30,6 +30,25 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+# reported on the console by Chromium itself, and by the page's securitypolicyviolation event
+CSP_REPORT = """document.addEventListener("securitypolicyviolation", (e) => console.error(
+  "Content Security Policy violation: " + e.violatedDirective + " blocked " + e.blockedURI));"""
+
+
+def watch_csp(context: BrowserContext) -> list[str]:
+    """Every Content-Security-Policy violation any page of ``context`` reports from now on
+    (the report script is injected by the browser, so the policy does not block it)."""
+    violations: list[str] = []
+
+    def seen(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+    context.add_init_script(CSP_REPORT)
+    context.on("console", seen)
+    return violations
 
 
 def free_port() -> int:

@@ -9,13 +9,14 @@ from pathlib import Path
 from playwright.sync_api import Browser, expect
 
 from tenantry.mail.transports import messages_in
-from tests.e2e.conftest import Live
+from tests.e2e.conftest import Live, watch_csp
 
 PASSWORD = "correct horse battery staple"
 
 
 def test_invite_join_change_role_and_remove(live: Live, chromium: Browser, tmp_path: Path) -> None:
     owner_ctx = chromium.new_context()
+    violations = watch_csp(owner_ctx)  # the dashboard works with no inline script at all
     owner = owner_ctx.new_page()
     owner.on("dialog", lambda dialog: dialog.accept())  # "Remove ...?" confirmations
 
@@ -40,6 +41,7 @@ def test_invite_join_change_role_and_remove(live: Live, chromium: Browser, tmp_p
     link = re.search(r"(http://\S+/invite/\S+)", mails[0].get_content()).group(1)  # type: ignore[union-attr,attr-defined]
 
     newbie_ctx = chromium.new_context()  # another person, another browser profile
+    newbie_violations = watch_csp(newbie_ctx)
     newbie = newbie_ctx.new_page()
     newbie.goto(link)
     expect(newbie.get_by_role("heading", name="Join Olive Co")).to_be_visible()
@@ -74,5 +76,6 @@ def test_invite_join_change_role_and_remove(live: Live, chromium: Browser, tmp_p
 
     owner.get_by_role("button", name="Sign out").click()
     expect(owner).to_have_url(re.compile(r"/login$"))
+    assert violations == [] and newbie_violations == []
     owner_ctx.close()
     newbie_ctx.close()

@@ -10,10 +10,14 @@ from fastapi.staticfiles import StaticFiles
 
 from tenantry.web import account, invite_link, invites, orgs, settings, team
 from tenantry.web._render import HERE
+from tenantry.web._security import SecurityHeaders
 
 
 def install(app: FastAPI) -> None:
-    """Mount the dashboard's pages and its static files on the service's app."""
+    """Mount the dashboard's pages and its static files on the service's app, with the
+    browser security headers on every response."""
     for module in (account, orgs, team, invites, settings, invite_link):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    docs = (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)
+    app.add_middleware(SecurityHeaders, docs_paths=docs)
