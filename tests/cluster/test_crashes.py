@@ -23,7 +23,7 @@ from sqlalchemy import text
 from tenantry.client import calls
 from tenantry.client.calls import Call
 from tenantry.policy import Policy
-from tests.cluster import invariants, world
+from tests.cluster import acknowledged, invariants, world
 from tests.cluster.acknowledged import WRITES
 from tests.cluster.harness import Cluster
 from tests.cluster.ledger import Ledger
@@ -46,7 +46,7 @@ def test_a_write_acknowledged_just_before_its_server_is_killed_survives_it(
     """J1: SIGKILL the moment the 2xx arrived; the other server shows the write at once,
     the restarted one too, and the database holds it."""
     nodes = [Node(url) for url in cluster.urls]
-    owner = world.sign_up(nodes[0], ledger, "owner")
+    owner = acknowledged.owner(cluster, nodes[0], ledger)
     unseen: list[str] = []
     try:
         for r in range(max(len(WRITES), profile.kills // 2)):

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from tenantry.client import calls
 from tenantry.client.calls import Call
 from tenantry.policy import Policy
-from tests.cluster import world
+from tests.cluster import acknowledged, world
 from tests.cluster.acknowledged import WRITES
 from tests.cluster.harness import Cluster
 from tests.cluster.ledger import Ledger
@@ -83,7 +83,7 @@ def test_a_write_is_committed_before_its_2xx_arrives(
     """The server is frozen the instant the 2xx arrived (it can run no more code): the
     database holds the write, and the other server shows it."""
     nodes = [Node(url) for url in cluster.urls]
-    owner = world.sign_up(nodes[0], ledger, "owner")
+    owner = acknowledged.owner(cluster, nodes[0], ledger)
     misses = Misses(figure)
     try:
         for r in range(profile.rounds * 2):
