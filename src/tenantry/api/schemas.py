@@ -60,7 +60,11 @@ class SignUpIn(In):
     email: Email
     name: Name
     password: NewPassword
-    organization_name: Name | None = None
+    organization_name: Name | None = Field(
+        default=None,
+        description="The name of the organization sign-up creates for you. Where the policy "
+        "creates none (the marketplace: one joins by invitation) giving one is a 422.",
+    )
 
 
 class SignInIn(In):

@@ -10,10 +10,25 @@ from sqlalchemy.orm import Session
 from tenantry.accounts import sessions
 from tenantry.accounts.service import create_user
 from tenantry.authz.service import Authorizer
+from tenantry.errors import Invalid
 from tenantry.orgs.models import Organization
 from tenantry.orgs.service import create_org
+from tenantry.policy.model import Policy
 from tenantry.text import MAX_NAME
 from tenantry.writes import Actor
+
+
+def joined_by_invitation(policy: Policy) -> str | None:
+    """Why sign-up creates no organization under this policy, or None where it creates one."""
+    if policy.signup_creates_org:
+        return None
+    kind = policy.kinds[policy.default_kind]
+    if kind.parents:
+        parents = " or ".join(policy.kinds[p].label for p in sorted(kind.parents))
+        where = f"{kind.label} organizations sit under a {parents}"
+    else:
+        where = f"{kind.label} organizations are set up by the operator"
+    return f"{where}, and you join one by invitation"
 
 
 def default_org_name(user_name: str) -> str:
@@ -39,9 +54,16 @@ def sign_up(
 ) -> SignedUp:
     """The marketplace's customers always live under a seller: there the new account gets
     no organization of its own and joins by invitation."""
+    joins_by = joined_by_invitation(authz.policy)
+    if joins_by is not None and (organization_name or "").strip():
+        raise Invalid(
+            f"Signing up here creates no organization: {joins_by}. Leave the organization "
+            "name out.",
+            field="organization_name",
+        )
     user = create_user(session, email=email, name=name, password=password)
     org = None
-    if not authz.policy.kinds[authz.policy.default_kind].parents:
+    if joins_by is None:
         org = create_org(
             session,
             authz,

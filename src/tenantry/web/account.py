@@ -13,7 +13,7 @@ from tenantry.api.deps import SESSION_COOKIE, App, client_ip
 from tenantry.api.errors import STATUS
 from tenantry.api.routes.accounts import set_session_cookie
 from tenantry.errors import DomainError
-from tenantry.orgs.signup import sign_up
+from tenantry.orgs.signup import joined_by_invitation, sign_up
 from tenantry.tokens import matches_plain
 from tenantry.web._auth import (
     CSRF_FIELD,
@@ -52,10 +52,16 @@ def home(viewer: MaybeViewer) -> Response:
 
 
 @router.get("/login")
-def login_page(request: Request, viewer: MaybeViewer, next: str | None = None) -> Response:
+def login_page(request: Request, viewer: MaybeViewer, t: App, next: str | None = None) -> Response:
     if viewer is not None:
         return redirect(safe_next(next))
-    return pre_session_page(request, "login.html", next=safe_next(next), email="")
+    return pre_session_page(
+        request,
+        "login.html",
+        next=safe_next(next),
+        email="",
+        joins_by=joined_by_invitation(t.policy),
+    )
 
 
 @router.post("/login")
@@ -71,7 +77,13 @@ def login(request: Request, form: PreSessionForm, t: App) -> Response:
         if "retry_after" in exc.details:
             headers["Retry-After"] = str(exc.details["retry_after"])
         response = pre_session_page(
-            request, "login.html", STATUS[exc.kind], error=exc.message, next=target, email=email
+            request,
+            "login.html",
+            STATUS[exc.kind],
+            error=exc.message,
+            next=target,
+            email=email,
+            joins_by=joined_by_invitation(t.policy),
         )
         response.headers.update(headers)
         return response
@@ -79,10 +91,13 @@ def login(request: Request, form: PreSessionForm, t: App) -> Response:
 
 
 @router.get("/signup")
-def signup_page(request: Request, viewer: MaybeViewer) -> Response:
+def signup_page(request: Request, viewer: MaybeViewer, t: App) -> Response:
     if viewer is not None:
         return redirect("/orgs")
-    return pre_session_page(request, "signup.html", values={})
+    # where sign-up creates no organization the form asks for no name, and says how one joins
+    return pre_session_page(
+        request, "signup.html", values={}, joins_by=joined_by_invitation(t.policy)
+    )
 
 
 @router.post("/signup")
@@ -102,7 +117,12 @@ def signup(request: Request, form: PreSessionForm, t: App) -> Response:
             )
     except DomainError as exc:
         return pre_session_page(
-            request, "signup.html", STATUS[exc.kind], error=exc.message, values=values
+            request,
+            "signup.html",
+            STATUS[exc.kind],
+            error=exc.message,
+            values=values,
+            joins_by=joined_by_invitation(t.policy),
         )
     landing = f"/orgs/{done.organization.id}" if done.organization else "/orgs"
     return signed_in_redirect(request, landing, done.signed.token)
