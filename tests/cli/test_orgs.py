@@ -111,3 +111,14 @@ def test_transfer_ownership_to_a_non_member_is_one_error_line(cli):
     org_id = run.org("Acme", "alice@example.com")
     result = run("org", "transfer-ownership", org_id, "--to", "carol@example.com")
     assert_one_error_line(result, "The new owner must already be a member of the organization.")
+
+
+def test_the_operator_sets_up_a_marketplace_distributor(cli):
+    """The marketplace leaves top-level distributors to the operator (top_level = "operator"):
+    `tenantry org create --kind distributor` makes one, its owner its Super admin."""
+    run = cli("marketplace")
+    run.user("dana@example.com", "Dana")
+    org_id = run.org("Distri", "dana@example.com", "--kind", "distributor")
+    result = run("member", "list", org_id)
+    assert result.exit_code == 0, result.output
+    assert "Super admin" in result.stdout
