@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from tenantry.accounts.guessing import PasswordGuesses
 from tenantry.accounts.sessions import SignIn
 from tenantry.authz.service import Authorizer
 from tenantry.deployment import bind_policy
@@ -55,7 +56,9 @@ class Tenantry:
         self.mail_from = mail_from
         # one budget per account and per client for the API, the dashboard and every process
         self.throttles = shared_store(self.db, redis_url)
-        self.sign_in = SignIn(self.throttles)
+        # password guesses, at sign-in and at a password change alike
+        self.guesses = PasswordGuesses(self.throttles)
+        self.sign_in = SignIn(self.guesses)
         self.link_guard = LinkGuard(self.throttles)
 
     @classmethod

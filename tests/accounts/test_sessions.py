@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import update
 
 from tenantry.accounts import sessions
+from tenantry.accounts.guessing import PasswordGuesses
 from tenantry.accounts.models import User
 from tenantry.accounts.sessions import BadCredentials, SignIn
 from tenantry.throttles.database import DatabaseWindows
@@ -39,19 +40,32 @@ def test_sign_in_holds_no_database_connection_while_the_password_is_verified(
     assert held == [0]  # verified once (a dummy hash for the unknown account), no connection
 
 
-def test_five_failures_lock_the_account_and_a_sixth_try_is_refused_with_retry_after(t) -> None:
+def test_five_failures_lock_the_account_for_that_client_and_a_sixth_try_is_refused(t) -> None:
     make_user(t, "carol@example.com", password=PASSWORD)
     for _ in range(5):
         with pytest.raises(BadCredentials):
             t.sign_in(t.db, email="carol@example.com", password="not it at all", ip="192.0.2.1")
     with pytest.raises(TooManyAttempts) as refused:
-        t.sign_in(t.db, email="Carol@Example.com", password=PASSWORD, ip="192.0.2.2")
+        t.sign_in(t.db, email="Carol@Example.com", password=PASSWORD, ip="192.0.2.1")
     assert 0 < refused.value.details["retry_after"] <= 900
+    # another client is not locked out by these failures
+    assert t.sign_in(t.db, email="carol@example.com", password=PASSWORD, ip="192.0.2.2")
+
+
+def test_failures_past_the_account_ceiling_lock_the_account_for_every_client(t) -> None:
+    assert t.guesses.per_account.limit == 50  # the service's; six here keep the test short
+    sign_in = SignIn(PasswordGuesses(t.throttles, per_account=6))
+    make_user(t, "cleo@example.com", password=PASSWORD)
+    for ip in ("192.0.2.1", "192.0.2.2", "192.0.2.3") * 2:
+        with pytest.raises(BadCredentials):
+            sign_in(t.db, email="cleo@example.com", password="not it at all", ip=ip)
+    with pytest.raises(TooManyAttempts):
+        sign_in(t.db, email="cleo@example.com", password=PASSWORD, ip="192.0.2.4")
 
 
 def test_failures_from_one_address_past_its_limit_lock_it_for_every_account(t) -> None:
-    assert t.sign_in.ips.limit == 20  # the service's; three here keep the test short
-    sign_in = SignIn(t.throttles, per_ip=3)
+    assert t.guesses.per_ip.limit == 20  # the service's; three here keep the test short
+    sign_in = SignIn(PasswordGuesses(t.throttles, per_ip=3))
     make_user(t, "dave@example.com", password=PASSWORD)
     for i in range(3):
         with pytest.raises(BadCredentials):
@@ -106,7 +120,7 @@ def test_a_deactivated_account_is_refused_like_a_wrong_password(t) -> None:
     user = make_user(t, "hal@example.com", password=PASSWORD)
     with t.db.transaction() as s:
         s.execute(update(User).where(User.id == user.id).values(is_active=False))
-    sign_in = SignIn(DatabaseWindows(t.db))
+    sign_in = SignIn(PasswordGuesses(DatabaseWindows(t.db)))
     with pytest.raises(BadCredentials) as refused:
         sign_in(t.db, email="hal@example.com", password=PASSWORD, ip=None)
     assert refused.value.message == "Wrong email or password."

@@ -10,6 +10,9 @@ lockout, spread and link tests answered 200 / 404 where 429 was due, and 25-28 o
 sign-ins answered 500 (SQLite and PostgreSQL); with this code but an in-memory store put
 back, the same three and the workers test (a fresh budget on the other worker) failed; with
 the password verified inside the sign-in's read transaction, 24-26 of the forty got 503.
+Against the code that locked an account for every client after 5 failures and did not
+throttle the password change, the victim signing in from another address got 429, and a
+sixth password-change guess answered 200 (a change, not a 429).
 """
 
 from __future__ import annotations
@@ -169,3 +172,42 @@ def test_forty_concurrent_sign_ins_all_succeed_with_a_pool_of_two_connections(
     for thread in threads:
         thread.join(120)
     assert answers == [200] * 40, f"answers: {sorted(answers)}"
+
+
+def send_as(server: Server, call: Call, address: str, token: str) -> httpx.Response:
+    with httpx.Client(base_url=server.url, timeout=60) as http:
+        headers = {"X-Forwarded-For": address, "Authorization": f"Bearer {token}"}
+        return http.request(call.method, call.path, json=call.json, headers=headers)
+
+
+def test_a_client_locked_out_through_one_process_leaves_the_account_to_other_clients(
+    deployment: Deployment,
+) -> None:
+    victim, attacker = client_address(), client_address()
+    email = sign_up(deployment.first, victim)
+    for _ in range(5):
+        assert send(deployment.first, calls.sign_in(email, WRONG), attacker).status_code == 401
+    refused = send(deployment.second, calls.sign_in(email, PASSWORD), attacker)
+    assert refused.status_code == 429, refused.text
+    for server in (deployment.second, deployment.workers):
+        signed = send(server, calls.sign_in(email, PASSWORD), victim)
+        assert signed.status_code == 200, signed.text
+
+
+def test_password_change_guesses_through_one_process_are_refused_through_another(
+    deployment: Deployment,
+) -> None:
+    address = client_address()
+    email = unique_email()
+    reply = send(deployment.first, calls.sign_up(email, "Person", PASSWORD, "Org"), address)
+    assert reply.status_code == 201, reply.text
+    token = reply.json()["token"]
+    for server in (deployment.first, deployment.workers) * 2 + (deployment.second,):
+        guess = send_as(server, calls.change_password(WRONG, PASSWORD + "!"), address, token)
+        assert guess.status_code == 403, guess.text
+    refused = send_as(
+        deployment.second, calls.change_password(PASSWORD, PASSWORD + "!"), address, token
+    )
+    assert refused.status_code == 429, refused.text
+    assert refused.json()["error"]["code"] == "RATE_LIMITED"
+    assert 0 < int(refused.headers["retry-after"]) <= 900

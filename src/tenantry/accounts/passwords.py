@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -37,6 +38,20 @@ def hash_password(password: str) -> str:
     check_strength(password)
     with _hashing:
         return _hasher.hash(password)
+
+
+@dataclass(frozen=True, slots=True)
+class HashedPassword:
+    """A new password, checked and hashed before the write transaction that stores it
+    opens: argon2 takes a large fraction of a second, and on SQLite a write transaction
+    holds the one write lock, which every other writer would wait for."""
+
+    value: str
+
+
+def hash_new_password(password: str) -> HashedPassword:
+    """Check the password's strength and hash it; call it with no transaction open."""
+    return HashedPassword(hash_password(password))
 
 
 def verify_password(stored: str | None, password: str) -> bool:

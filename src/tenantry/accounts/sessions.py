@@ -11,12 +11,11 @@ from sqlalchemy.orm import Session
 
 from tenantry import clock, tokens
 from tenantry.accounts.emails import normalize_email
+from tenantry.accounts.guessing import PasswordGuesses
 from tenantry.accounts.models import AuthSession, User
 from tenantry.accounts.passwords import verify_password
 from tenantry.errors import DomainError, Invalid, Kind
 from tenantry.store.db import Database
-from tenantry.throttles.errors import TooManyAttempts
-from tenantry.throttles.service import Throttle, WindowStore
 
 TOKEN_KIND = "tns"
 IDLE = timedelta(hours=24)
@@ -39,19 +38,11 @@ class Signed:
 
 
 class SignIn:
-    """Sign-in with throttling: 5 failures per account and 20 per address per 15 minutes,
-    counted in ``store``, which every process and node shares."""
+    """Sign-in with throttling (``guessing.PasswordGuesses``): per account and client
+    address, per account, and per address, counted in a store every process shares."""
 
-    def __init__(
-        self,
-        store: WindowStore,
-        *,
-        per_account: int = 5,
-        per_ip: int = 20,
-        window_seconds: float = 900,
-    ) -> None:
-        self.accounts = Throttle(store, "signin-account", per_account, window_seconds)
-        self.ips = Throttle(store, "signin-ip", per_ip, window_seconds)
+    def __init__(self, guesses: PasswordGuesses) -> None:
+        self.guesses = guesses
 
     def __call__(self, db: Database, *, email: str, password: str, ip: str | None) -> Signed:
         """No database connection is held while the password is verified (argon2 is slow by
@@ -61,22 +52,16 @@ class SignIn:
             address = normalize_email(email)
         except Invalid:
             address = email.strip().lower()
-        for throttle, key in ((self.accounts, address), (self.ips, ip or "-")):
-            wait = throttle.retry_after(key)
-            if wait is not None:
-                raise TooManyAttempts(
-                    f"Too many failed sign-ins; try again in {wait} seconds.", retry_after=wait
-                )
+        self.guesses.check(address, ip, refusal="Too many failed sign-ins")
         with db.reading() as s:
             user = s.scalar(select(User).where(User.email == address))
             account = (user.id, user.password_hash) if user and user.is_active else None
         # verify even for an unknown (or deactivated) account, so every path takes the same time
         ok = verify_password(account[1] if account else None, password)
         if account is None or not ok:
-            self.accounts.hit(address)
-            self.ips.hit(ip or "-")
+            self.guesses.failed(address, ip)
             raise BadCredentials("Wrong email or password.")
-        self.accounts.reset(address)
+        self.guesses.succeeded(address, ip)
         user_id, stored = account
         with db.transaction() as s:
             current = s.get(User, user_id)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from tenantry.accounts.passwords import hash_new_password
 from tenantry.accounts.service import create_user
 from tenantry.cli._context import CliError, state
 
@@ -32,7 +33,8 @@ def create(
         password = typer.get_text_stream("stdin").readline().rstrip("\r\n")
         if not password:
             raise CliError("--password-stdin was given but standard input held no password")
+    hashed = hash_new_password(password) if password is not None else None
     t = state(ctx).tenantry()
-    with t.db.transaction() as s:
-        user = create_user(s, email=email, name=name, password=password)
+    with t.db.transaction() as s:  # opened after argon2: the write lock is not held through it
+        user = create_user(s, email=email, name=name, password=hashed)
     typer.echo(f"created user {user.id} {user.email}")

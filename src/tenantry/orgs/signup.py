@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from tenantry.accounts import sessions
+from tenantry.accounts.passwords import HashedPassword
 from tenantry.accounts.service import create_user
 from tenantry.authz.service import Authorizer
 from tenantry.errors import Invalid
@@ -48,12 +49,13 @@ def sign_up(
     *,
     email: str,
     name: str,
-    password: str,
+    password: HashedPassword,
     organization_name: str | None,
     ip: str | None,
 ) -> SignedUp:
     """The marketplace's customers always live under a seller: there the new account gets
-    no organization of its own and joins by invitation."""
+    no organization of its own and joins by invitation. The password comes hashed, before
+    ``session``'s write transaction opened."""
     joins_by = joined_by_invitation(authz.policy)
     if joins_by is not None and (organization_name or "").strip():
         raise Invalid(

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from tenantry.accounts import sessions
 from tenantry.accounts.models import AuthSession
+from tenantry.accounts.passwords import hash_new_password
 from tenantry.api.deps import SESSION_COOKIE, App, client_ip
 from tenantry.api.errors import STATUS
 from tenantry.api.routes.accounts import set_session_cookie
@@ -105,13 +106,14 @@ def signup(request: Request, form: PreSessionForm, t: App) -> Response:
     values = {k: str(form.get(k, "")) for k in ("name", "email", "organization")}
     ip = client_ip(request)
     try:
+        password = hash_new_password(str(form.get("password", "")))  # no lock held meanwhile
         with t.db.transaction() as s:
             done = sign_up(
                 s,
                 t.authz,
                 email=values["email"],
                 name=values["name"],
-                password=str(form.get("password", "")),
+                password=password,
                 organization_name=values["organization"],
                 ip=ip,
             )

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from tenantry.accounts import sessions
 from tenantry.accounts.models import User
+from tenantry.accounts.passwords import hash_new_password
 from tenantry.accounts.service import create_user, find_by_email
 from tenantry.api.deps import App, client_ip
 from tenantry.api.errors import STATUS
@@ -135,12 +136,13 @@ def sign_up(token: Token, request: Request, form: PreSessionForm, t: App) -> Res
     ip = client_ip(request)
     try:
         _admit(request, t, token)
+        with t.db.reading() as s:  # a dead link is told so before argon2 runs
+            invitations.check_usable(invitations.find_by_token(s, token))
+        password = hash_new_password(str(form.get("password", "")))  # no lock held meanwhile
         with t.db.transaction() as s:
             inv = invitations.find_by_token(s, token)
             invitations.check_usable(inv)
-            user = create_user(
-                s, email=inv.email, name=name, password=str(form.get("password", ""))
-            )
+            user = create_user(s, email=inv.email, name=name, password=password)
             invitations.accept(s, t.authz, token=token, user=user, ip=ip)
             signed = sessions.start_session(s, user, ip=ip)
             org_id, org_name = inv.org_id, get_org(s, inv.org_id).name

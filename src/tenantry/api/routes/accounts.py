@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from tenantry.accounts import sessions
-from tenantry.accounts.service import change_password
+from tenantry.accounts.passwords import hash_new_password
+from tenantry.accounts.service import apply_password_change, prove_password_change
 from tenantry.api import schemas
 from tenantry.api.deps import SESSION_COOKIE, App, CurrentPrincipal, CurrentUser, Tx, client_ip
+from tenantry.api.idempotency import OwnTx
 from tenantry.api.route import ApiRoute
-from tenantry.errors import PermissionDenied
 from tenantry.orgs import signup
 from tenantry.orgs.service import orgs_of_user
 
@@ -41,20 +42,22 @@ def signed_out(
 
 @router.post("/auth/signup", status_code=201, summary="Create an account and its organization")
 def sign_up(
-    body: schemas.SignUpIn, request: Request, response: Response, t: App, s: Tx
+    body: schemas.SignUpIn, request: Request, response: Response, t: App, write: OwnTx
 ) -> schemas.SignedInOut:
     """Signing up creates your own organization and makes you its owner (or administrator
     with every permission, per the policy) — unless the policy's organizations always have a
     parent (the marketplace's customers), where the new account joins by invitation."""
-    done = signup.sign_up(
-        s,
-        t.authz,
-        email=body.email,
-        name=body.name,
-        password=body.password,
-        organization_name=body.organization_name,
-        ip=client_ip(request),
-    )
+    password = hash_new_password(body.password)  # argon2 before the write: no lock held
+    with write() as s:
+        done = signup.sign_up(
+            s,
+            t.authz,
+            email=body.email,
+            name=body.name,
+            password=password,
+            organization_name=body.organization_name,
+            ip=client_ip(request),
+        )
     set_session_cookie(request, response, done.signed.token)
     org = done.organization
     summary = (
@@ -91,16 +94,28 @@ def sign_out_everywhere(user: CurrentUser, response: Response, s: Tx) -> dict[st
 
 @router.post("/me/password", summary="Change my password")
 def change_my_password(
-    body: schemas.PasswordChangeIn, principal: CurrentPrincipal, s: Tx
+    body: schemas.PasswordChangeIn, principal: CurrentPrincipal, t: App, write: OwnTx
 ) -> dict[str, int]:
     """With ``end_other_sessions`` (the default) every other session of the account ends at
-    once; this one stays signed in."""
-    user = s.merge(principal.user) if principal.user else None
-    if user is None:
-        raise PermissionDenied("This needs a signed-in user, not an API key.")
-    change_password(s, user, current=body.current_password, new=body.new_password)
+    once; this one stays signed in. Wrong current passwords count against the same budgets
+    as failed sign-ins (429, Retry-After); a change racing another one is a 409."""
+    # no route transaction: the passwords are verified and hashed with no connection held
+    change = prove_password_change(
+        t.db,
+        t.guesses,
+        user_id=principal.user_id,
+        current=body.current_password,
+        new=body.new_password,
+        ip=principal.ip,
+    )
     keep = principal.auth_session.id if principal.auth_session else None
-    ended = sessions.end_all_sessions(s, user.id, keep=keep) if body.end_other_sessions else 0
+    with write() as s:
+        apply_password_change(s, change)
+        ended = (
+            sessions.end_all_sessions(s, change.user_id, keep=keep)
+            if body.end_other_sessions
+            else 0
+        )
     return {"ended_sessions": ended}
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from tenantry.accounts import sessions
 from tenantry.accounts.models import User
+from tenantry.accounts.passwords import hash_new_password
 from tenantry.accounts.service import create_user, find_by_email
 from tenantry.api import schemas
 from tenantry.api.deps import App, CurrentUser, OrgAccess, OrgContext, Tx, client_ip, require
@@ -158,17 +159,21 @@ def sign_up_and_accept(
     request: Request,
     response: Response,
     t: App,
-    s: Tx,
+    write: OwnTx,
 ) -> schemas.SignedInOut:
     """The account is created with the invited email (it cannot be changed here), then joins
     the organization with the invited roles and is signed in."""
-    inv = invitations.find_by_token(s, token)
-    invitations.check_usable(inv)
-    user = create_user(s, email=inv.email, name=body.name, password=body.password)
-    invitations.accept(s, t.authz, token=token, user=user, ip=client_ip(request))
-    signed = sessions.start_session(s, user, ip=client_ip(request))
+    with t.db.reading() as s:  # a dead link is told so before argon2 runs
+        invitations.check_usable(invitations.find_by_token(s, token))
+    password = hash_new_password(body.password)  # before the write: no lock held meanwhile
+    with write() as s:
+        inv = invitations.find_by_token(s, token)
+        invitations.check_usable(inv)
+        user = create_user(s, email=inv.email, name=body.name, password=password)
+        invitations.accept(s, t.authz, token=token, user=user, ip=client_ip(request))
+        signed = sessions.start_session(s, user, ip=client_ip(request))
+        org = get_org(s, inv.org_id)
     set_session_cookie(request, response, signed.token)
-    org = get_org(s, inv.org_id)
     return signed_out(
         signed, schemas.MembershipSummary(org_id=org.id, name=org.name, kind=org.kind)
     )
