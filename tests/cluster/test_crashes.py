@@ -33,7 +33,7 @@ from tests.cluster.wire import Node, Reply
 
 POLICY = "distribu"
 WORKERS = 4
-TRAFFIC_SECONDS = 600.0  # the most a traffic test may run, whatever the profile
+TRAFFIC_SECONDS = 3600.0  # the most a traffic test may run, whatever the profile
 
 
 def test_a_write_acknowledged_just_before_its_server_is_killed_survives_it(
