@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tenantry import clock
-from tenantry.throttles.service import Throttle, WindowStore
+from tenantry.throttles.service import Throttle, Window, WindowStore, hit_each, longest_wait
 
 WINDOW = 900.0
 START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -110,3 +110,26 @@ def test_a_throttle_keeps_keys_apart_by_name_and_limit(store: WindowStore) -> No
     assert accounts.retry_after("other@example.com") is None
     accounts.reset("same@example.com")
     assert accounts.retry_after("same@example.com") is None
+
+
+def test_buckets_read_and_hit_together_answer_as_each_alone(store: WindowStore, at) -> None:
+    short, wide, other = Window("a", 2, 100.0), Window("a", 3, WINDOW), Window("b", 1, WINDOW)
+    store.hit_each([short, other])
+    at[0] += timedelta(seconds=50)
+    store.hit_each([short])
+    together = store.retry_after_each([short, wide, other])
+    alone = [store.retry_after(w.bucket, limit=w.limit, window=w.seconds) for w in (short, wide)]
+    assert together == [*alone, WINDOW - 50] == [50, None, WINDOW - 50]
+    assert store.retry_after_each([]) == []
+
+
+def test_the_longest_wait_of_several_throttles_is_the_one_that_lets_all_through(
+    store: WindowStore, at
+) -> None:
+    quick = Throttle(store, "quick", limit=1, window_seconds=60)
+    slow = Throttle(store, "slow", limit=1, window_seconds=WINDOW)
+    roomy = Throttle(store, "roomy", limit=5, window_seconds=WINDOW)
+    hit_each(store, [(quick, "k"), (slow, "k"), (roomy, "k")])
+    assert longest_wait(store, [(quick, "k"), (roomy, "k")]) == 60
+    assert longest_wait(store, [(quick, "k"), (slow, "k"), (roomy, "k")]) == WINDOW
+    assert longest_wait(store, [(roomy, "k"), (quick, "other")]) is None

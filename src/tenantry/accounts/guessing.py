@@ -9,7 +9,7 @@ addresses. A client address has its own limit over every account it tries."""
 from __future__ import annotations
 
 from tenantry.throttles.errors import TooManyAttempts
-from tenantry.throttles.service import Throttle, WindowStore
+from tenantry.throttles.service import Throttle, WindowStore, hit_each, longest_wait
 
 PER_CLIENT = 5  # failures per (account, client address)
 PER_ACCOUNT = 50  # failures per account, from every address together
@@ -30,6 +30,7 @@ class PasswordGuesses:
         per_ip: int = PER_IP,
         window_seconds: float = WINDOW_SECONDS,
     ) -> None:
+        self.store = store  # the three are read together, and written together
         self.per_client = Throttle(store, "password-client", per_client, window_seconds)
         self.per_account = Throttle(store, "password-account", per_account, window_seconds)
         self.per_ip = Throttle(store, "password-ip", per_ip, window_seconds)
@@ -45,14 +46,12 @@ class PasswordGuesses:
     def check(self, account: str, ip: str | None, *, refusal: str) -> None:
         """Raise TooManyAttempts (``refusal``, then the wait) while a budget is spent; the
         wait is the longest of them, since every one must have room again."""
-        waits = [t.retry_after(key) for t, key in self._keys(account, ip)]
-        wait = max((w for w in waits if w is not None), default=None)
+        wait = longest_wait(self.store, self._keys(account, ip))
         if wait is not None:
             raise TooManyAttempts(f"{refusal}; try again in {wait} seconds.", retry_after=wait)
 
     def failed(self, account: str, ip: str | None) -> None:
-        for throttle, key in self._keys(account, ip):
-            throttle.hit(key)
+        hit_each(self.store, self._keys(account, ip))
 
     def succeeded(self, account: str, ip: str | None) -> None:
         """The right password gives this client its budget for the account back; the

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -14,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tenantry import clock
 from tenantry.store.db import Database
 from tenantry.throttles.models import ThrottleHit
+from tenantry.throttles.windows import Window
 
 log = logging.getLogger("tenantry.throttles")
 
@@ -33,24 +35,34 @@ class DatabaseWindows:
         self._lock = threading.Lock()
 
     def retry_after(self, bucket: str, *, limit: int, window: float) -> int | None:
+        return self.retry_after_each([Window(bucket, limit, window)])[0]
+
+    def retry_after_each(self, windows: Sequence[Window]) -> list[int | None]:
+        if not windows:
+            return []
         now = clock.now()
-        with self.db.reading() as s:
-            newest = s.scalars(
-                select(ThrottleHit.at)
-                .where(ThrottleHit.bucket == bucket, ThrottleHit.at > now - _span(window))
-                .order_by(ThrottleHit.at.desc())
-                .limit(limit)
-            ).all()
-        if len(newest) < limit:
-            return None
-        # under the limit again once the limit-th newest hit leaves the window
-        return max(1, math.ceil((newest[-1] + _span(window) - now).total_seconds()))
+        with self.db.reading() as s:  # one connection for every bucket
+            newest = [
+                s.scalars(
+                    select(ThrottleHit.at)
+                    .where(ThrottleHit.bucket == w.bucket, ThrottleHit.at > now - _span(w.seconds))
+                    .order_by(ThrottleHit.at.desc())
+                    .limit(w.limit)
+                ).all()
+                for w in windows
+            ]
+        return [_wait(hits, w, now) for hits, w in zip(newest, windows, strict=True)]
 
     def hit(self, bucket: str, *, window: float) -> None:
+        self.hit_each([Window(bucket, 0, window)])
+
+    def hit_each(self, windows: Sequence[Window]) -> None:
+        if not windows:
+            return
         now = clock.now()
         with self.db.transaction() as s:
-            s.add(ThrottleHit(bucket=bucket, at=now))
-        self._sweep(now, window)
+            s.add_all(ThrottleHit(bucket=w.bucket, at=now) for w in windows)
+        self._sweep(now, max(w.seconds for w in windows))
 
     def reset(self, bucket: str) -> None:
         with self.db.transaction() as s:
@@ -77,6 +89,13 @@ class DatabaseWindows:
                 s.execute(delete(ThrottleHit).where(ThrottleHit.id.in_(expired)))
         except SQLAlchemyError:  # the hit is already recorded; the next sweep catches up
             log.warning("could not sweep expired throttle hits", exc_info=True)
+
+
+def _wait(newest: Sequence[datetime], window: Window, now: datetime) -> int | None:
+    if len(newest) < window.limit:
+        return None
+    # under the limit again once the limit-th newest hit leaves the window
+    return max(1, math.ceil((newest[-1] + _span(window.seconds) - now).total_seconds()))
 
 
 def _span(seconds: float) -> timedelta:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import redis
@@ -13,6 +13,7 @@ from redis.client import Pipeline
 
 from tenantry import clock
 from tenantry.throttles.errors import ThrottleUnavailable
+from tenantry.throttles.windows import Window
 
 PREFIX = "tenantry:throttle:"
 
@@ -25,30 +26,43 @@ class RedisWindows:
         )
 
     def retry_after(self, bucket: str, *, limit: int, window: float) -> int | None:
+        return self.retry_after_each([Window(bucket, limit, window)])[0]
+
+    def retry_after_each(self, windows: Sequence[Window]) -> list[int | None]:
+        if not windows:
+            return []
         now = clock.now().timestamp()
-        key = self.prefix + bucket
-        # the limit-th newest hit: under the limit again once it leaves the window
-        _, nth = self._atomically(
-            lambda pipe: (
-                pipe.zremrangebyscore(key, "-inf", now - window),
-                pipe.zrange(key, limit - 1, limit - 1, desc=True, withscores=True),
-            )
-        )
-        if not nth:
-            return None
-        return max(1, math.ceil(float(nth[0][1]) + window - now))
+
+        def commands(pipe: Pipeline) -> None:
+            for w in windows:
+                key = self.prefix + w.bucket
+                pipe.zremrangebyscore(key, "-inf", now - w.seconds)
+                # the limit-th newest hit: under the limit again once it leaves the window
+                pipe.zrange(key, w.limit - 1, w.limit - 1, desc=True, withscores=True)
+
+        replies = self._atomically(commands)
+        return [
+            max(1, math.ceil(float(nth[0][1]) + w.seconds - now)) if nth else None
+            for nth, w in zip(replies[1::2], windows, strict=True)
+        ]
 
     def hit(self, bucket: str, *, window: float) -> None:
+        self.hit_each([Window(bucket, 0, window)])
+
+    def hit_each(self, windows: Sequence[Window]) -> None:
+        if not windows:
+            return
         now = clock.now().timestamp()
-        key = self.prefix + bucket
         member = f"{now:.6f}:{secrets.token_hex(6)}"  # two hits in one microsecond both count
-        self._atomically(
-            lambda pipe: (
-                pipe.zadd(key, {member: now}),
-                pipe.zremrangebyscore(key, "-inf", now - window),
-                pipe.expire(key, math.ceil(window) + 1),
-            )
-        )
+
+        def commands(pipe: Pipeline) -> None:
+            for w in windows:
+                key = self.prefix + w.bucket
+                pipe.zadd(key, {member: now})
+                pipe.zremrangebyscore(key, "-inf", now - w.seconds)
+                pipe.expire(key, math.ceil(w.seconds) + 1)
+
+        self._atomically(commands)
 
     def reset(self, bucket: str) -> None:
         self._atomically(lambda pipe: pipe.delete(self.prefix + bucket))

@@ -4,11 +4,15 @@ every process and node shares. The store is the one small interface the backends
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from tenantry.store.db import Database
 from tenantry.throttles.database import DatabaseWindows
+from tenantry.throttles.windows import Window
+
+__all__ = ["Throttle", "Window", "WindowStore", "hit_each", "longest_wait", "shared_store"]
 
 
 class WindowStore(Protocol):
@@ -22,6 +26,14 @@ class WindowStore(Protocol):
 
     def hit(self, bucket: str, *, window: float) -> None:
         """Record one hit now; hits older than ``window`` seconds may be forgotten."""
+        ...
+
+    def retry_after_each(self, windows: Sequence[Window]) -> list[int | None]:
+        """``retry_after`` of each window, read together (one transaction or round trip)."""
+        ...
+
+    def hit_each(self, windows: Sequence[Window]) -> None:
+        """One hit now in each window's bucket, written together."""
         ...
 
     def reset(self, bucket: str) -> None:
@@ -44,6 +56,9 @@ class Throttle:
     def bucket(self, key: str) -> str:
         return f"{self.name}:{hashlib.sha256(key.encode()).hexdigest()}"
 
+    def window(self, key: str) -> Window:
+        return Window(self.bucket(key), self.limit, self.window_seconds)
+
     def retry_after(self, key: str) -> int | None:
         """Seconds to wait if ``key`` is over its limit, else None."""
         return self.store.retry_after(
@@ -55,6 +70,20 @@ class Throttle:
 
     def reset(self, key: str) -> None:
         self.store.reset(self.bucket(key))
+
+
+def longest_wait(store: WindowStore, checks: Sequence[tuple[Throttle, str]]) -> int | None:
+    """Of several throttles kept in ``store``, read together: seconds until every one of
+    them is under its limit for its key, or None when all are already."""
+    assert all(throttle.store is store for throttle, _ in checks)
+    waits = store.retry_after_each([throttle.window(key) for throttle, key in checks])
+    return max((w for w in waits if w is not None), default=None)
+
+
+def hit_each(store: WindowStore, hits: Sequence[tuple[Throttle, str]]) -> None:
+    """One hit for each (throttle, key), written together in ``store``."""
+    assert all(throttle.store is store for throttle, _ in hits)
+    store.hit_each([throttle.window(key) for throttle, key in hits])
 
 
 def shared_store(db: Database, redis_url: str | None = None) -> WindowStore:
