@@ -131,13 +131,17 @@ def test_marketplace_360_viewer_granted_over_http_reaches_only_that_org(api_for)
     assert [g.email for g in admin.send(calls.list_cross_roles(seller.id))] == [
         "analyst@example.com"
     ]
-    assert analyst.client.send(calls.get_org(seller.id)).my_permissions == ["reports.360.view"]
+    assert analyst.client.send(calls.check(analyst.id, "reports.360.view", seller.id)).allowed
+    with pytest.raises(ApiError) as caught:  # the role gives the report, not the organization
+        analyst.client.send(calls.get_org(seller.id))
+    assert caught.value.status == 403
     with pytest.raises(ApiError) as caught:
-        analyst.client.send(calls.get_org(other.id))
+        analyst.client.send(calls.check(analyst.id, "reports.360.view", other.id))
     assert caught.value.status == 404
     admin.send(calls.revoke_cross_role(seller.id, grant.id))
-    with pytest.raises(ApiError):
-        analyst.client.send(calls.get_org(seller.id))
+    with pytest.raises(ApiError) as caught:
+        analyst.client.send(calls.check(analyst.id, "reports.360.view", seller.id))
+    assert caught.value.status == 404
 
 
 def test_cross_role_routes_exist_only_where_the_policy_has_such_a_role(api_for):

@@ -606,3 +606,26 @@ def test_a_bad_top_level_is_refused() -> None:
 def test_top_level_on_a_kind_with_parents_is_refused() -> None:
     text = HIERARCHY.replace("[kinds.middle]\n", '[kinds.middle]\ntop_level = "operator"\n')
     assert_refused(text, "kinds.middle.top_level", "stand alone")
+
+
+def test_reads_default_to_the_grant_gate_and_settings_reads_to_the_settings_gate() -> None:
+    """A policy that names no view permission shows its member list to too few, never to
+    everyone (fail closed)."""
+    policy = parse_policy(VALID, source="x.toml")
+    assert policy.view_permission == policy.grant_permission == "org.members.manage"
+    assert policy.settings_view_permission == policy.settings_permission
+    text = VALID.replace(
+        "[kinds.organization]",
+        '[policy.organization]\nview = "org.view"\nview_settings = "org.view"\n\n'
+        "[kinds.organization]",
+    )
+    declared = parse_policy(text, source="x.toml")
+    assert (declared.view_permission, declared.settings_view_permission) == ("org.view",) * 2
+
+
+def test_a_view_permission_outside_the_organization_scope_is_refused() -> None:
+    text = VALID.replace(
+        "[kinds.organization]",
+        '[policy.organization]\nview = "project.view"\n\n[kinds.organization]',
+    )
+    assert_refused(text, "policy.organization.view", "project.view")

@@ -775,3 +775,75 @@ def test_marketplace_inferred_lines_say_why() -> None:
     for line in inferred:
         reason = line.split("# inferred", 1)[1]
         assert reason.startswith(": ") and len(reason) > 5, line
+
+
+# which roles see the organization and its member list, and who reads its settings
+# ([policy.organization] view / view_settings / settings), per preset
+SEES: dict[str, tuple[str, dict[str, bool], dict[str, bool]]] = {
+    "distribu": (
+        # "Anyone you add to your company can sign in and use the dashboard"
+        "org.dashboard.access",
+        {"owner": Y, "admin": Y, "member": Y},
+        {"owner": Y, "admin": N, "member": N},
+    ),
+    "dystr": (
+        "org.view",
+        {"administrator": Y, "editor": Y, "viewer": Y},
+        {"administrator": Y, "editor": N, "viewer": N},
+    ),
+    "verkkokurssikassa": (
+        "org.view",
+        {"owner": Y, "admin": Y, "member": Y},
+        {"owner": Y, "admin": N, "member": N},
+    ),
+    "marketplace": (
+        "org.view",
+        {
+            "super_admin": Y,
+            "distributor_admin": Y,
+            "distributor_readonly": Y,
+            "seller_admin": Y,
+            "account_manager": Y,
+            "product_manager": Y,
+            "subscription_manager": Y,
+            "reseller_report": N,  # "added additionally to the already existing roles"
+            "report_360_viewer": N,  # the 360° Report on a perspective organization, only
+            "customer": Y,
+            "customer_admin": Y,
+            "customer_billing_admin": Y,
+        },
+        {
+            "super_admin": Y,
+            "distributor_admin": Y,
+            "distributor_readonly": N,
+            "seller_admin": Y,
+            "account_manager": N,
+            "product_manager": N,
+            "subscription_manager": N,
+            "reseller_report": N,
+            "report_360_viewer": N,
+            "customer": N,
+            "customer_admin": N,
+            "customer_billing_admin": N,
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SEES))
+def test_which_roles_see_the_organization_and_read_its_settings(name: str) -> None:
+    policy = load_preset(name)
+    view, sees, reads_settings = SEES[name]
+    assert policy.view_permission == view
+    readers = {policy.settings_view_permission, policy.settings_permission}
+    assert {r: view in role.permissions for r, role in policy.roles.items()} == sees
+    assert {r: bool(readers & role.permissions) for r, role in policy.roles.items()} == (
+        reads_settings
+    )
+
+
+def test_distancer_view_organization_gives_the_member_list_and_basic_settings() -> None:
+    """ "View Organization — See organization details, member list, and basic settings"."""
+    policy = load_preset("distancer")
+    assert (policy.view_permission, policy.settings_view_permission) == ("org.view", "org.view")
+    assert policy.settings_permission == "org.manage"  # "Edit organization settings"

@@ -166,6 +166,17 @@ class OrgContext:
     def holds(self, t: Tenantry, permission: str) -> bool:
         return bool(self.mask & t.policy.permissions[permission].mask)
 
+    def demand(self, t: Tenantry, permission: str) -> None:
+        """403 unless the caller holds ``permission`` here (they can see the organization:
+        resolving it answered 404 to anyone with no access at all)."""
+        if not self.holds(t, permission):
+            label = t.policy.permissions[permission].label
+            raise PermissionDenied(f"This needs the '{label}' permission.", permission=permission)
+
+    def is_user(self, user_id: str) -> bool:
+        """The caller is this user (about themselves one may always ask)."""
+        return self.principal.user is not None and self.principal.user.id == user_id
+
 
 def resolve_org_context(t: Tenantry, principal: Principal, org_id: str) -> OrgContext:
     """The caller's access in the organization, validated against the database now (fully
@@ -204,10 +215,11 @@ def require(gate: Callable[[Tenantry], str]) -> Callable[[App, OrgAccess], OrgCo
     """A dependency: the caller holds the permission ``gate(t)`` names in the path's org."""
 
     def dependency(t: App, ctx: OrgAccess) -> OrgContext:
-        permission = gate(t)
-        if not ctx.holds(t, permission):
-            label = t.policy.permissions[permission].label
-            raise PermissionDenied(f"This needs the '{label}' permission.", permission=permission)
+        ctx.demand(t, gate(t))
         return ctx
 
     return dependency
+
+
+# the organization, its member list and what its members hold (the policy's view permission)
+OrgViewer = Annotated[OrgContext, Depends(require(lambda t: t.policy.view_permission))]

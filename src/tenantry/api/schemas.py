@@ -128,7 +128,10 @@ class OrgOut(Written):
     parent_id: str | None
     seat_cap: int | None
     seats_used: int
-    settings: dict[str, Scalar]
+    settings: dict[str, Scalar] | None = Field(
+        description="null unless you may read the settings (the policy's view_settings or "
+        "settings permission)"
+    )
     profile: dict[str, Scalar]
     revision: int
     created_at: datetime

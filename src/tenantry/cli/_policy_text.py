@@ -207,6 +207,13 @@ def _member_rules(policy: Policy) -> list[str]:
         f"{_perm(policy, policy.audit_permission)}, deleting the organization "
         f"{_perm(policy, policy.delete_permission)}."
     )
+    readers = {policy.settings_view_permission, policy.settings_permission}
+    out.append(
+        f"Seeing the organization, its member list and what others hold needs "
+        f"{_perm(policy, policy.view_permission)}; reading the settings "
+        + " or ".join(_perm(policy, p) for p in sorted(readers))
+        + "; about yourself you may always ask."
+    )
     out.append("Nobody can grant a permission they do not hold themselves.")
     if not policy.can_remove_self:
         out.append("Members cannot remove themselves.")

@@ -189,10 +189,18 @@ class _Builder:
         for key in ("api_keys", "webhooks"):  # optional: default to the grant gate
             gates[key] = self._known(members, key, members.text(key, gates["grant"]), ORGANIZATION)
         organization = head.table("organization")
-        for key in ("settings", "profile", "delete", "audit"):
+        # "view" (the organization and its member list) defaults to the grant gate as well:
+        # a policy that forgets it shows its member list to too few, never to everyone
+        for key in ("settings", "profile", "delete", "audit", "view"):
             gates[key] = self._known(
                 organization, key, organization.text(key, gates["grant"]), ORGANIZATION
             )
+        gates["view_settings"] = self._known(
+            organization,
+            "view_settings",
+            organization.text("view_settings", gates["settings"]),
+            ORGANIZATION,
+        )
         organization.done()
         policy = Policy(
             name=head.text("name", required=True),
@@ -225,6 +233,8 @@ class _Builder:
             profile_permission=gates["profile"],
             delete_permission=gates["delete"],
             audit_permission=gates["audit"],
+            view_permission=gates["view"],
+            settings_view_permission=gates["view_settings"],
             combinations=combinations,
         )
         members.done()

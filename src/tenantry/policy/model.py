@@ -202,6 +202,11 @@ class Policy:
     profile_permission: str  # edit the public profile
     delete_permission: str  # delete the organization
     audit_permission: str  # read the audit trail
+    # see the organization, its member list and what its members hold (checks about others);
+    # a caller without it, e.g. one whose only grant is a cross-organization role, sees only
+    # what its own permissions give
+    view_permission: str
+    settings_view_permission: str  # read the settings (whoever may edit them reads them too)
     combinations: tuple[CombinationRule, ...] = ()
 
     def mask_of(self, permission_ids: frozenset[str] | set[str]) -> int:

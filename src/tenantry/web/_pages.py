@@ -30,7 +30,7 @@ def org_view(t: Tenantry, viewer: Viewer, org_id: str) -> OrgView:
 
 
 def tabs_of(view: OrgView) -> list[tuple[str, str]]:
-    out = [("members", "Members")]
+    out = [("members", "Members")] if view.can_view else []
     if view.can_invite:
         out.append(("invitations", "Pending invitations"))
     if view.policy.resource_types:

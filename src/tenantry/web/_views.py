@@ -105,6 +105,11 @@ class OrgView:
         ]
 
     @property
+    def can_view(self) -> bool:
+        """The organization's team (as the API's member list: the policy's view permission)."""
+        return self.holds(self.policy.view_permission)
+
+    @property
     def can_invite(self) -> bool:
         return self.holds(self.policy.invite_permission)
 

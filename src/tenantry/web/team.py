@@ -12,7 +12,7 @@ from tenantry.errors import DomainError, NotFound
 from tenantry.members import service as members
 from tenantry.resources import service as resources
 from tenantry.web._auth import CheckedForm, SignedIn
-from tenantry.web._pages import done, org_page, org_view, refused
+from tenantry.web._pages import done, org_page, org_view, refused, tabs_of
 from tenantry.web._render import is_htmx, render
 from tenantry.web._route import WebRoute
 
@@ -21,7 +21,10 @@ router = APIRouter(prefix="/orgs/{org_id}", route_class=WebRoute, include_in_sch
 
 @router.get("")
 def members_tab(org_id: str, request: Request, viewer: SignedIn, t: App) -> Response:
-    return org_page(request, org_view(t, viewer, org_id), viewer, "members")
+    """The team; for one who may not see it (no view permission), the first tab they may."""
+    view = org_view(t, viewer, org_id)
+    tabs = [tab for tab, _ in tabs_of(view)]
+    return org_page(request, view, viewer, "members" if "members" in tabs or not tabs else tabs[0])
 
 
 def _row(
@@ -136,6 +139,8 @@ def _access_page(
     error: DomainError | None = None,
 ) -> Response:
     view = org_view(t, viewer, org_id)
+    if not view.ctx.is_user(user_id):  # whether they are a member is the team list's to say
+        view.ctx.demand(t, t.policy.view_permission)
     with t.db.reading() as s:
         rows = view.member_rows(s, only=user_id)
         if not rows:

@@ -36,12 +36,17 @@ def _answers(
         for org_id in dict.fromkeys(c.org_id for c in checks)
     }
     for c in checks:
+        caller = callers[c.org_id]
         # about a resource, only one the caller could open or manages, whoever the check is
         # about (themselves included): to a member who was not added to an invite-only
         # workspace it answers exactly as an id that does not exist
         if c.resource_id is not None:
-            viewer = callers[c.org_id].snapshot
+            viewer = caller.snapshot
             require_visible(t.policy, viewer, t.authz.resource(viewer, c.resource_id))
+        # what someone else holds is part of the member list: the policy's view permission
+        # (a cross-organization role alone asks about its holder only)
+        if not caller.is_user(c.user_id):
+            caller.demand(t, t.policy.view_permission)
     # one freshness check for the whole batch; each answer and its reasons use the same snapshot
     snaps = t.authz.snapshots(((c.user_id, c.org_id) for c in checks), consistency=fresh)
     out = []
@@ -71,7 +76,8 @@ def check(body: schemas.CheckIn, principal: CurrentPrincipal, t: App) -> schemas
     """Answered from the permission cache, which the service keeps coherent with every
     process's writes; ``at_least`` (a write's consistency token) guarantees the answer sees
     that write, ``fully_consistent`` validates against the database now. ``explain: true``
-    names the role, grant or rule behind the answer."""
+    names the role, grant or rule behind the answer. About yourself you may always ask;
+    about someone else with the policy's view permission in that organization."""
     return _answers(t, principal, [body], _consistency([body]))[0]
 
 

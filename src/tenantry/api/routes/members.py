@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
 
 from tenantry.api import schemas
-from tenantry.api.deps import App, OrgAccess, Tx
+from tenantry.api.deps import App, OrgAccess, OrgContext, OrgViewer, Tx
 from tenantry.api.route import ApiRoute
 from tenantry.consistency import FULLY_CONSISTENT
 from tenantry.errors import Invalid, NotFound
@@ -31,7 +32,7 @@ def _out(view: members.MemberView) -> schemas.MemberOut:
 
 @router.get("", summary="Members, with their roles, permissions and last active time")
 def list_members(
-    ctx: OrgAccess,
+    ctx: OrgViewer,
     t: App,
     s: Tx,
     role: Annotated[str | None, Query(max_length=128)] = None,
@@ -46,7 +47,8 @@ def list_members(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> schemas.MemberPage:
-    """Every member can see the member list. ``permission=P`` answers "who can do P here"."""
+    """Needs the policy's view permission (every member's, on the presets; never a
+    cross-organization role's alone). ``permission=P`` answers "who can do P here"."""
     if role is not None and role not in t.policy.roles:
         raise Invalid(f"Unknown role {role!r}.")
     views = members.list_members(s, ctx.org_id, role=role)
@@ -54,9 +56,7 @@ def list_members(
         if permission not in t.policy.permissions:
             raise Invalid(f"Unknown permission {permission!r}.")
         # a read: as fresh as the rows beside it
-        holders = set(
-            t.authz.lookup_subjects(permission, ctx.org_id, consistency=FULLY_CONSISTENT)
-        )
+        holders = set(t.authz.lookup_subjects(permission, ctx.org_id, consistency=FULLY_CONSISTENT))
         views = [v for v in views if v.user_id in holders]
     if cursor is not None:  # members are ordered by their (unique) email
         views = [v for v in views if v.email > cursor]
@@ -68,7 +68,14 @@ def list_members(
 
 
 @router.get("/{user_id}", summary="One member")
-def read_member(user_id: str, ctx: OrgAccess, s: Tx) -> schemas.MemberOut:
+def read_member(user_id: str, ctx: OrgAccess, t: App, s: Tx) -> schemas.MemberOut:
+    """Yourself always; anyone else with the policy's view permission (as the list)."""
+    if not ctx.is_user(user_id):
+        ctx.demand(t, t.policy.view_permission)
+    return _member(user_id, ctx, s)
+
+
+def _member(user_id: str, ctx: OrgContext, s: Session) -> schemas.MemberOut:
     for view in members.list_members(s, ctx.org_id):
         if view.user_id == user_id:
             return _out(view)
@@ -96,7 +103,7 @@ def update_member(
             user_id=user_id,
             permissions=body.permissions,
         )
-    return read_member(user_id, ctx, s)
+    return _member(user_id, ctx, s)  # the changed member, as whoever may change them
 
 
 @router.delete("/{user_id}", status_code=204, summary="Remove a member")

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
 from tenantry.api import schemas
-from tenantry.api.deps import App, CurrentPrincipal, OrgAccess, Tx
+from tenantry.api.deps import App, CurrentPrincipal, OrgAccess, OrgViewer, Tx
 from tenantry.api.route import ApiRoute
 from tenantry.authz.loader import org_node
 from tenantry.engine.evaluate import org_mask
@@ -17,6 +17,11 @@ from tenantry.orgs.models import Organization
 from tenantry.policy.model import Policy
 
 router = APIRouter(prefix="/v1/orgs", tags=["organizations"], route_class=ApiRoute)
+
+
+def _settings_readers(policy: Policy) -> int:
+    """Whoever may read the settings, or edit them."""
+    return policy.mask_of({policy.settings_view_permission, policy.settings_permission})
 
 
 def org_out(
@@ -30,7 +35,7 @@ def org_out(
         parent_id=org.parent_id,
         seat_cap=org.seat_cap,
         seats_used=seats_used(s, org.id),
-        settings=org.settings,
+        settings=org.settings if mask & _settings_readers(policy) else None,
         profile=org.profile,
         revision=org.revision,
         created_at=org.created_at,
@@ -72,7 +77,10 @@ def list_mine(principal: CurrentPrincipal, s: Tx) -> list[schemas.MembershipSumm
 
 
 @router.get("/{org_id}", summary="An organization, with my roles and permissions in it")
-def read(ctx: OrgAccess, t: App, s: Tx) -> schemas.OrgOut:
+def read(ctx: OrgViewer, t: App, s: Tx) -> schemas.OrgOut:
+    """Needs the policy's view permission; the settings are shown to those who may read them
+    (``view_settings``, or the settings permission). What you hold yourself, without the
+    view permission: ``POST /v1/check`` about yourself."""
     return org_out(s, t.policy, orgs.get_org(s, ctx.org_id), ctx.snapshot.roles, ctx.mask)
 
 

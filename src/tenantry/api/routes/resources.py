@@ -104,11 +104,20 @@ def delete_resource(resource_id: str, ctx: OrgAccess, t: App, s: Tx) -> None:
 def member_access(user_id: str, ctx: OrgAccess, t: App, s: Tx) -> list[schemas.ResourceAccessOut]:
     """Each resource with the permissions the member holds on it and why (org role -> rule ->
     resource role). You see your own access; someone else's only on the resource types you
-    manage — and never a resource you could not open yourself."""
+    manage — and never a resource you could not open yourself. Whether someone else is a
+    member at all is the member list's to say: that needs the policy's view permission."""
+    if not ctx.is_user(user_id):
+        ctx.demand(t, t.policy.view_permission)
+    return _access_of(user_id, ctx, t, s)
+
+
+def _access_of(
+    user_id: str, ctx: OrgContext, t: Tenantry, s: Session
+) -> list[schemas.ResourceAccessOut]:
     snap = t.authz.snapshot(user_id, ctx.org_id, s)
     if not snap.is_member:
         raise NotFound("No such member in this organization.")
-    myself = ctx.principal.user is not None and ctx.principal.user.id == user_id
+    myself = ctx.is_user(user_id)
     out = []
     for res in resources.list_resources(s, ctx.org_id):
         node = resource_node(res)
@@ -147,4 +156,4 @@ def set_member_access(
         user_id=user_id,
         changes=[resources.AccessChange(rid, role) for rid, role in body.changes.items()],
     )
-    return member_access(user_id, ctx, t, s)
+    return _access_of(user_id, ctx, t, s)  # as whoever may edit it sees it
