@@ -3,19 +3,22 @@
 A ``Cluster`` starts N server subprocesses on free ports, waits for ``/healthz``, and can
 SIGKILL, restart and stop them; it can also terminate the servers' PostgreSQL backends
 (``pg_terminate_backend``), found by the ``application_name`` each server connects with.
-Every process it starts is killed when the cluster stops, and once more at interpreter exit
-if a run was interrupted.
+Every process it starts is killed when the cluster stops, once more at interpreter exit if a
+run was interrupted (while a cluster runs, SIGTERM is a KeyboardInterrupt, so teardowns
+run), and by the kernel if the test process dies outright (the servers' parent-death signal).
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,8 +32,14 @@ HARNESS_APP = "tenantry-cluster-harness"
 LISTENER_APP = "tenantry-listener"  # the permission cache's LISTEN connection (every process)
 SECRET_KEY = "cluster-test-secret-key-shared-by-every-process"
 START_TIMEOUT = 40.0  # seconds for a process to answer /healthz
+PR_SET_PDEATHSIG = 1
 _TENANTRY = Path(sys.executable).with_name("tenantry")
 _started: set[subprocess.Popen[bytes]] = set()
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGKILL it when the test process dies, however it dies."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def free_port() -> int:
@@ -66,6 +75,8 @@ class Server:
 
     def start(self) -> None:
         assert self.proc is None, f"{self.name} is already running"
+        # the parent-death signal follows the thread that started the process
+        assert threading.current_thread() is threading.main_thread(), "start servers in main"
         with self.log_path.open("ab") as log:
             log.write(f"--- start {self.starts} ---\n".encode())
             self.proc = subprocess.Popen(
@@ -75,6 +86,7 @@ class Server:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,  # its own process group: a kill reaches every child
+                preexec_fn=_die_with_parent,
             )
         _started.add(self.proc)
         self.starts += 1
@@ -233,14 +245,21 @@ def stop_leftovers() -> None:
         _started.discard(proc)
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")  # so that every teardown runs
+
+
 atexit.register(stop_leftovers)
 
 
 @contextlib.contextmanager
 def running(cluster: Cluster) -> Iterator[Cluster]:
-    """Start the cluster and stop every process at the end, whatever happens in between."""
+    """Start the cluster and stop every process at the end, whatever happens in between
+    (a SIGTERM meanwhile is a KeyboardInterrupt, so this teardown runs too)."""
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         cluster.start()
         yield cluster
     finally:
         cluster.stop()
+        signal.signal(signal.SIGTERM, previous)

@@ -41,6 +41,24 @@ def _expire(cluster: Cluster, invitation_id: str) -> None:
         )
 
 
+SCENE_ROUNDS = 25
+
+
+def _seat_scene(
+    cluster: Cluster, node: Node, ledger: Ledger, owner: world.Person, admin: world.Person
+) -> tuple[str, list[str]]:
+    """An organization of the owner's with the admin in it and an admin API key; the org and
+    the three inviters' tokens (owner, admin, key)."""
+    org = world.new_org(node, ledger, owner)
+    world.add_member(node, cluster.engine, ledger, by=owner, org_id=org, person=admin,
+                     roles=["admin"])  # fmt: skip
+    key = world.must(
+        node.send(calls.create_api_key(org, "inviter", roles=["admin"]), owner.token), "key"
+    )
+    ledger.ack("api_key", key.body["id"], value="live")
+    return org, [owner.token, admin.token, key.body["token"]]
+
+
 def test_the_last_seat_goes_to_exactly_one_of_many_concurrent_claims(
     cluster: Cluster,
     nodes: list[Node],
@@ -54,19 +72,11 @@ def test_the_last_seat_goes_to_exactly_one_of_many_concurrent_claims(
     the owner and an admin (sessions), by an API key, from the dashboard's form, a new
     invitation to an address whose invitation expired, and resending an expired one."""
     owner = world.sign_up(nodes[0], ledger, "owner")
-    org = owner.org_id
-    assert org
     admin = world.sign_up(nodes[1], ledger, "admin")
-    world.add_member(
-        nodes[0], cluster.engine, ledger, by=owner, org_id=org, person=admin, roles=["admin"]
-    )
-    key = world.must(
-        nodes[0].send(calls.create_api_key(org, "inviter", roles=["admin"]), owner.token), "key"
-    )
-    ledger.ack("api_key", key.body["id"], value="live")
-    inviters = [owner.token, admin.token, key.body["token"]]
     codes: Counter[str] = Counter()
     for r in range(profile.rounds):
+        if r % SCENE_ROUNDS == 0:  # a fresh organization now and then: its pages stay short
+            org, inviters = _seat_scene(cluster, nodes[r % 2], ledger, owner, admin)
         world.set_seat_cap(cluster.engine, org, world.seats_used(cluster.engine, org) + 2)
         lapsed = world.email("lapsed")  # invited before, expired: invited again
         _expire(cluster, world.invite(nodes[0], owner.token, org, lapsed, ["member"]))
