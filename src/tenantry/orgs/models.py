@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenantry import clock
@@ -22,6 +22,8 @@ class Organization(Base):
     seat_cap: Mapped[int | None] = mapped_column(Integer)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # members must sign in with a second factor to use the organization (accounts.two_factor)
+    require_two_factor: Mapped[bool] = mapped_column(Boolean, default=False)
     # bumped by every write to the organization, in the same transaction; caches key on it
     revision: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
