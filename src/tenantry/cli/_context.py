@@ -3,7 +3,7 @@ Tenantry built on first use (the root callback closes it when the command ends).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import typer
@@ -24,6 +24,8 @@ class CliError(typer.TyperException):
 class CliState:
     database_url: str
     policy_name: str
+    # the environment's settings, read (and so checked) before any command runs
+    settings: Settings = field(default_factory=Settings.load)
     _tenantry: Tenantry | None = field(default=None, repr=False)
 
     def policy(self) -> Policy:
@@ -38,8 +40,8 @@ class CliState:
                     f"there is no database at {path}; run 'tenantry db upgrade' "
                     "(or 'tenantry serve') first"
                 )
-            settings = replace(
-                Settings.load(), database_url=self.database_url, policy=self.policy_name
+            settings = self.settings.model_copy(
+                update={"database_url": self.database_url, "policy": self.policy_name}
             )
             self._tenantry = Tenantry.from_settings(settings, migrate=False)
         return self._tenantry

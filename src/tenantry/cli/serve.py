@@ -3,7 +3,6 @@ process, or in N worker processes that share the database, the throttles and the
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import secrets
 from collections.abc import Iterator
@@ -55,14 +54,15 @@ def serve(
 ) -> None:
     """Migrate the database and run the REST API and dashboard."""
     cli = state(ctx)
-    settings = dataclasses.replace(
-        Settings.load(),
-        database_url=cli.database_url,
-        policy=cli.policy_name,
-        host=host,
-        port=port,
-        demo=demo,
-        base_url=os.environ.get("TENANTRY_BASE_URL", f"http://{host}:{port}"),
+    settings = cli.settings.model_copy(
+        update={
+            "database_url": cli.database_url,
+            "policy": cli.policy_name,
+            "host": host,
+            "port": port,
+            "demo": demo,
+            "base_url": os.environ.get("TENANTRY_BASE_URL") or f"http://{host}:{port}",
+        }
     )
     if workers > 1 and settings.secret_key is None and sqlite_path(settings.database_url) is None:
         # every worker must seal and unseal links with one key (SQLite keeps one in a file)
@@ -71,7 +71,7 @@ def serve(
             "lasts until this server stops",
             err=True,
         )
-        settings = dataclasses.replace(settings, secret_key=secrets.token_urlsafe(48))
+        settings = settings.model_copy(update={"secret_key": secrets.token_urlsafe(48)})
     ensure_database_folder(settings.database_url)
     upgrade(settings.database_url)  # once, before any worker starts
     t = Tenantry.from_settings(settings, migrate=False)
