@@ -1,23 +1,30 @@
 # Build contract. `make test` is what CI runs (.ci/run).
-.PHONY: venv run test bench lint soak
+.PHONY: venv venv-test run test bench lint soak
 
 VENV := .venv
 TENANTRY_DATABASE_URL ?= sqlite:///./var/tenantry.db
 export TENANTRY_DATABASE_URL
 
+# `venv`: what the service needs and nothing more (what `make run` installs); `venv-test`
+# adds the test tooling (pytest, Playwright, schemathesis, ruff, mypy, the benchmark's peer).
 venv: $(VENV)/.installed
+venv-test: $(VENV)/.installed-test
 
-# Stamp file: reinstall only when pyproject.toml changed (or the venv is new).
+# Stamp files: reinstall only when pyproject.toml changed (or the venv is new).
 $(VENV)/.installed: pyproject.toml
 	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -e '.[dev]'
+	$(VENV)/bin/pip install -q --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(VENV)/bin/pip install -q --disable-pip-version-check -e '.[test]'
 	touch $@
 
 run: venv
 	mkdir -p var
 	$(VENV)/bin/tenantry serve --demo
 
-test: venv
+test: venv-test
 	scripts/test.sh
 
 # The cluster tests' long profile (tests/cluster) on a throwaway PostgreSQL, with the
@@ -25,13 +32,13 @@ test: venv
 ROUNDS ?= 1000
 KILLS ?= 200
 WIDTH ?= 50
-soak: venv
+soak: venv-test
 	scripts/with-postgres.sh $(VENV)/bin/python scripts/soak.py --rounds $(ROUNDS) --kills $(KILLS) --width $(WIDTH)
 
-bench: venv
+bench: venv-test
 	scripts/bench.sh
 
-lint: venv
+lint: venv-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenantry.accounts.models import User
+from tenantry.accounts.passwords import verify_password
 from tenantry.accounts.service import create_user, find_by_email
 from tenantry.core import Tenantry
 from tenantry.members.service import add_member
@@ -31,6 +32,27 @@ def seed_demo(t: Tenantry) -> list[tuple[str, str]]:
         if session.scalar(select(User.id).limit(1)) is not None:
             return []
         return _Seeder(session, t).seed()
+
+
+def demo_credentials(t: Tenantry) -> list[tuple[str, str | None]]:
+    """The demo accounts already in the database, the owner first, each with its demo password,
+    or None where someone has changed it since (it is checked, not assumed)."""
+    with t.db.sessions() as session:
+        users = session.scalars(
+            select(User).where(User.email.endswith(f"@{DOMAIN}")).order_by(User.email)
+        ).all()
+        found = [(u.email, u.password_hash) for u in users]
+    found.sort(key=lambda row: row[0] != f"owner@{DOMAIN}")
+    return [
+        (email, demo_password(email) if verify_password(stored, demo_password(email)) else None)
+        for email, stored in found
+    ]
+
+
+def demo_password(email: str) -> str:
+    """The password a demo account is created with: fixed by its address, so a later start can
+    print it again without keeping any password."""
+    return f"demo-password-{email.partition('@')[0]}"
 
 
 def top_kind(policy: Policy) -> Kind:
@@ -65,7 +87,7 @@ class _Seeder:
         existing = find_by_email(self.s, email)
         if existing is not None:
             return existing
-        password = f"demo-password-{len(self.credentials) + 1}"
+        password = demo_password(email)
         user = create_user(self.s, email=email, name=name, password=password)
         self.credentials.append((user.email, password))
         return user

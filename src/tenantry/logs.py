@@ -1,4 +1,5 @@
-"""Structured logs: one JSON object per line, secrets redacted.
+"""Logs: one JSON object per line for machines, or a readable line for a person at a
+terminal; secrets redacted either way.
 
 Invitation links carry their token in the URL path (``/invite/tni_…``), so every log line
 passes a filter that cuts the secret part of any Tenantry token before it is written."""
@@ -8,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,11 +42,27 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def log_config(level: str = "info") -> dict[str, Any]:
+class ConsoleFormatter(logging.Formatter):
+    """``14:03:07 INFO  uvicorn.access  127.0.0.1 - "GET / HTTP/1.1" 200`` (local time)."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-5s %(name)s  %(message)s", "%H:%M:%S")
+
+
+def wants_console(log_format: str = "auto", stream: Any = None) -> bool:
+    """Readable lines when asked, or (``auto``) when stderr is a terminal; JSON otherwise."""
+    if log_format != "auto":
+        return log_format == "console"
+    stream = sys.stderr if stream is None else stream
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def log_config(level: str = "info", *, console: bool = False) -> dict[str, Any]:
     """A ``logging.config.dictConfig`` for the service (uvicorn's loggers included)."""
     handler = {
         "class": "logging.StreamHandler",
-        "formatter": "json",
+        "formatter": "console" if console else "json",
         "filters": ["redact"],
         "stream": "ext://sys.stderr",
     }
@@ -56,7 +74,7 @@ def log_config(level: str = "info") -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {"redact": {"()": RedactTokens}},
-        "formatters": {"json": {"()": JsonFormatter}},
+        "formatters": {"json": {"()": JsonFormatter}, "console": {"()": ConsoleFormatter}},
         "handlers": {"default": handler},
         "loggers": loggers,
     }

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     demo: bool = False
     log_level: LogLevel = "info"
+    # "auto": readable lines when stderr is a terminal, JSON lines otherwise
+    log_format: Literal["auto", "json", "console"] = "auto"
     # networks whose X-Forwarded-For we believe (comma-separated)
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
     secret_key: str | None = None  # seals invitation links kept for re-display
@@ -102,7 +104,7 @@ class Settings(BaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("log_level", mode="before")
+    @field_validator("log_level", "log_format", mode="before")
     @classmethod
     def _lower_case(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value

@@ -32,7 +32,7 @@ def test_seed_demo_gives_a_signed_in_owner_and_members_of_the_policy(db_url, pre
     try:
         credentials = seed_demo(t)
         policy = t.policy
-        assert credentials[0] == ("owner@demo.test", "demo-password-1")
+        assert credentials[0] == ("owner@demo.test", "demo-password-owner")
         assert len({email for email, _ in credentials}) == len(credentials) >= 3
         with t.db.sessions() as s:
             for email, password in credentials:

@@ -8,7 +8,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from tenantry.accounts.passwords import hash_password
+from tenantry.accounts.service import user_by_email
 from tenantry.cli.main import app
+from tenantry.core import Tenantry
 
 
 @pytest.fixture
@@ -23,7 +26,7 @@ def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     return calls
 
 
-def test_serve_demo_migrates_a_new_database_folder_seeds_once_and_prints_credentials(
+def test_serve_demo_migrates_a_new_database_folder_seeds_once_and_prints_credentials_each_start(
     tmp_path: Path, served
 ):
     url = f"sqlite:///{tmp_path / 'data' / 'tenantry.db'}"
@@ -39,15 +42,35 @@ def test_serve_demo_migrates_a_new_database_folder_seeds_once_and_prints_credent
     ]
     first = CliRunner().invoke(app, args)
     assert first.exit_code == 0, first.output
-    assert "owner@demo.test  demo-password-1" in first.stdout
+    assert "owner@demo.test  demo-password-owner" in first.stdout
     assert "http://127.0.0.1:8123/" in first.stdout
     assert served[0]["host"] == "127.0.0.1" and served[0]["port"] == 8123
     assert served[0]["app"].state.tenantry.policy.name == "verkkokurssikassa"
 
     second = CliRunner().invoke(app, args)
     assert second.exit_code == 0, second.output
-    assert "already has users" in second.stdout
-    assert "demo-password-1" not in second.stdout
+    assert "demo accounts of this database" in second.stdout
+    assert "owner@demo.test  demo-password-owner" in second.stdout
+    assert first.stdout.count("@demo.test") == second.stdout.count("@demo.test")
+    with sqlite3.connect(tmp_path / "data" / "tenantry.db") as db:
+        seeded = db.execute("SELECT count(*) FROM users").fetchone()[0]
+    assert seeded == first.stdout.count("@demo.test")  # the second start seeded nothing
+
+
+def test_serve_demo_does_not_print_a_demo_password_someone_changed(tmp_path: Path, served):
+    url = f"sqlite:///{tmp_path / 'tenantry.db'}"
+    args = ["--database-url", url, "serve", "--demo"]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    t = Tenantry(url, "distribu")
+    try:
+        with t.db.transaction() as s:
+            user_by_email(s, "owner@demo.test").password_hash = hash_password("mine now, thanks")
+    finally:
+        t.close()
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert "owner@demo.test  (password changed since the demo was seeded)" in again.stdout
+    assert "demo-password-owner" not in again.stdout
 
 
 def test_db_upgrade_creates_the_sqlite_folder(tmp_path: Path):

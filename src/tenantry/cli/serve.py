@@ -15,8 +15,8 @@ import uvicorn
 from tenantry.api.app import create_app
 from tenantry.cli._context import ensure_database_folder, sqlite_path, state
 from tenantry.core import Tenantry
-from tenantry.demo import seed_demo
-from tenantry.logs import log_config
+from tenantry.demo import demo_credentials, seed_demo
+from tenantry.logs import log_config, wants_console
 from tenantry.settings import Settings
 from tenantry.store.migrate import upgrade
 
@@ -77,7 +77,7 @@ def serve(
     t = Tenantry.from_settings(settings, migrate=False)
     try:
         if demo:
-            _print_demo(seed_demo(t))
+            _print_demo(t)
         url = f"http://{host}:{port}/"
         typer.echo(f"Tenantry ({t.policy.name}) at {url}  (API docs: {url}docs)")
         if workers == 1:
@@ -100,7 +100,7 @@ def server_options(settings: Settings) -> dict[str, Any]:
         "host": settings.host,
         "port": settings.port,
         "log_level": settings.log_level,
-        "log_config": log_config(settings.log_level),
+        "log_config": log_config(settings.log_level, console=wants_console(settings.log_format)),
         "proxy_headers": False,
     }
 
@@ -116,6 +116,7 @@ def _exported(settings: Settings) -> Iterator[None]:
         "TENANTRY_PORT": str(settings.port),
         "TENANTRY_BASE_URL": settings.base_url,
         "TENANTRY_LOG_LEVEL": settings.log_level,
+        "TENANTRY_LOG_FORMAT": settings.log_format,
         **({"TENANTRY_SECRET_KEY": settings.secret_key} if settings.secret_key else {}),
     }
     before = {name: os.environ.get(name) for name in values}
@@ -130,10 +131,16 @@ def _exported(settings: Settings) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _print_demo(credentials: list[tuple[str, str]]) -> None:
-    if not credentials:
-        typer.echo("demo: the database already has users; nothing seeded")
-        return
-    typer.echo("demo accounts (email / password):")
+def _print_demo(t: Tenantry) -> None:
+    seeded = seed_demo(t)
+    if seeded:
+        typer.echo("demo accounts (email / password):")
+        credentials: list[tuple[str, str | None]] = list(seeded)
+    else:
+        credentials = demo_credentials(t)
+        if not credentials:
+            typer.echo("demo: the database already has users and no demo accounts; nothing seeded")
+            return
+        typer.echo("demo accounts of this database (email / password):")
     for email, password in credentials:
-        typer.echo(f"  {email}  {password}")
+        typer.echo(f"  {email}  {password or '(password changed since the demo was seeded)'}")
