@@ -16,9 +16,12 @@ from typing import Any
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
+from tenantry import clock
+from tenantry.audit import chain
 from tenantry.audit.models import AuditEvent
 from tenantry.errors import NotFound
 from tenantry.orgs.models import Organization
+from tenantry.store.base import new_sortable_id
 from tenantry.store.signals import mark_changed
 
 CHANNEL = "tenantry_revisions"  # the NOTIFY channel; payload "org_id:revision"
@@ -73,11 +76,13 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one audit event and bump the organization's revision, in the same transaction."""
+    """Append one audit event to the organization's chain and bump its revision, in the
+    same transaction."""
     event = _event(actor, org_id, action, target_type, target_id, target, before, after)
-    session.add(event)
     if org_id is not None:
-        bump_revision(session, org_id)
+        _, seq, head = _bump(session, org_id)
+        chain.append(session, event, seq=seq + 1, prev_hash=head or chain.GENESIS)
+    session.add(event)
     session.flush()
     return event
 
@@ -90,6 +95,16 @@ def record_denial(
     event = _event(
         actor, org_id, "access.denied", "request", None, action, None, {"code": code, **detail}
     )
+    # the chain head is read under the organization's row lock, as a write would take it
+    head = session.execute(
+        select(Organization.audit_seq, Organization.audit_head)
+        .where(Organization.id == org_id)
+        .with_for_update()
+    ).first()
+    if head is not None:
+        chain.append(
+            session, event, seq=head.audit_seq + 1, prev_hash=head.audit_head or chain.GENESIS
+        )
     session.add(event)
     session.flush()
     return event
@@ -106,6 +121,9 @@ def _event(
     after: dict[str, Any] | None,
 ) -> AuditEvent:
     return AuditEvent(
+        # the hash covers the id and the time, so both are set before the flush
+        id=new_sortable_id(),
+        occurred_at=clock.now(),
         org_id=org_id,
         actor_id=actor.user_id or actor.key_id,
         actor=actor.label,
@@ -123,15 +141,22 @@ def bump_revision(session: Session, org_id: str) -> int:
     """The organization's next revision, in this transaction; caches key on it. On
     PostgreSQL the change is also announced with NOTIFY, which the server delivers to the
     other processes' listeners when (and only if) the transaction commits."""
-    revision = session.scalar(
+    return _bump(session, org_id)[0]
+
+
+def _bump(session: Session, org_id: str) -> tuple[int, int, str | None]:
+    """The new revision, and the audit chain head (seq, hash) read in the same statement:
+    the UPDATE holds the row, so the head cannot move before this transaction ends."""
+    row = session.execute(
         update(Organization)
         .where(Organization.id == org_id)
         .values(revision=Organization.revision + 1)
-        .returning(Organization.revision)
+        .returning(Organization.revision, Organization.audit_seq, Organization.audit_head)
         .execution_options(synchronize_session=False)
-    )
-    if revision is None:
+    ).first()
+    if row is None:
         raise NotFound("No such organization.")
+    revision = row.revision
     loaded = session.identity_map.get(session.identity_key(Organization, org_id))
     if loaded is not None:
         session.expire(loaded, ["revision"])
@@ -142,7 +167,7 @@ def bump_revision(session: Session, org_id: str) -> int:
             {"channel": CHANNEL, "payload": f"{org_id}:{revision}"},
         )
     mark_changed(session, org_id)
-    return int(revision)
+    return int(revision), int(row.audit_seq), row.audit_head
 
 
 def changed_revisions(session: Session) -> dict[str, int]:

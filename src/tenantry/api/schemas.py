@@ -260,11 +260,28 @@ class AuditOut(Out):
     target: str | None
     before: dict[str, object] | None
     after: dict[str, object] | None
+    seq: int | None  # its place in the organization's hash chain
+    prev_hash: str | None
+    hash: str | None
 
 
 class AuditPage(Out):
     items: list[AuditOut]
     next_cursor: str | None
+
+
+class AuditBreakOut(Out):
+    seq: int
+    event_id: str | None
+    problem: str
+
+
+class AuditVerifyOut(Out):
+    intact: bool
+    checked: int = Field(description="Events whose content and link were checked.")
+    head_seq: int | None = Field(description="The chain head kept on the organization.")
+    head_hash: str | None
+    broken: AuditBreakOut | None = Field(description="The first link that does not hold.")
 
 
 # -- resources ------------------------------------------------------------------------------

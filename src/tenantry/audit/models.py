@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String
+from sqlalchemy import JSON, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenantry import clock
@@ -15,7 +15,11 @@ from tenantry.store.base import Base, UTCDateTime, new_sortable_id
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_org_id_occurred_at", "org_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_audit_events_org_id_occurred_at", "org_id", "occurred_at"),
+        # one event per place in an organization's chain (audit.chain)
+        Index("uq_audit_events_org_id_seq", "org_id", "seq", unique=True),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_sortable_id)
     org_id: Mapped[str | None] = mapped_column(String(32))
@@ -29,3 +33,7 @@ class AuditEvent(Base):
     target: Mapped[str | None] = mapped_column(String(320))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # the organization's hash chain (audit.chain); None for an event outside any organization
+    seq: Mapped[int | None] = mapped_column(Integer)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))

@@ -237,6 +237,13 @@ def audit_events(
     return Call("GET", f"/v1/orgs/{org_id}/audit", schemas.AuditPage, params=params)
 
 
+def verify_audit(
+    org_id: str, *, anchor_seq: int | None = None, anchor_hash: str | None = None
+) -> Call[schemas.AuditVerifyOut]:
+    params = _params(anchor_seq=anchor_seq, anchor_hash=anchor_hash)
+    return Call("GET", f"/v1/orgs/{org_id}/audit/verify", schemas.AuditVerifyOut, params=params)
+
+
 # -- resources --------------------------------------------------------------------------------
 
 

@@ -26,4 +26,7 @@ class Organization(Base):
     require_two_factor: Mapped[bool] = mapped_column(Boolean, default=False)
     # bumped by every write to the organization, in the same transaction; caches key on it
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    # the head of the organization's audit chain (audit.chain), moved on under its row lock
+    audit_seq: Mapped[int] = mapped_column(Integer, default=0)
+    audit_head: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
