@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from tenantry.web import account, invite_link, invites, orgs, settings, team
+from tenantry.web import account, audit, invite_link, invites, orgs, settings, team
 from tenantry.web._render import HERE
 from tenantry.web._security import SecurityHeaders
 
@@ -16,7 +16,7 @@ from tenantry.web._security import SecurityHeaders
 def install(app: FastAPI) -> None:
     """Mount the dashboard's pages and its static files on the service's app, with the
     browser security headers on every response."""
-    for module in (account, orgs, team, invites, settings, invite_link):
+    for module in (account, orgs, team, invites, settings, invite_link, audit):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     docs = (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)

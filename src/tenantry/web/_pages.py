@@ -10,11 +10,11 @@ from fastapi.responses import Response
 from tenantry.accounts.models import User
 from tenantry.api.errors import STATUS
 from tenantry.apikeys import service as apikeys
-from tenantry.audit import service as audit
 from tenantry.core import Tenantry
 from tenantry.errors import DomainError
 from tenantry.invitations import service as invitations
 from tenantry.orgs.service import get_org
+from tenantry.web import _audit_tab as audit_tab
 from tenantry.web._auth import Viewer, org_access
 from tenantry.web._render import htmx_error, is_htmx, redirect, render
 from tenantry.web._views import OrgView
@@ -70,11 +70,7 @@ def _tab_data(request: Request, view: OrgView, tab: str) -> dict[str, Any]:
         if tab == "api-keys":
             return {"keys": apikeys.list_keys(s, org_id)}
         if tab == "audit":
-            action = request.query_params.get("action") or None
-            return {
-                "events": audit.events(s, org_id, action=action, limit=200),
-                "action": action or "",
-            }
+            return audit_tab.tab_data(s, t.policy, org_id, request.query_params)
     raise AssertionError(tab)
 
 
