@@ -13,7 +13,7 @@ venv-test: $(VENV)/.installed-test
 # Stamp files: reinstall only when pyproject.toml changed (or the venv is new).
 $(VENV)/.installed: pyproject.toml
 	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check -e .
+	$(VENV)/bin/pip install -q --disable-pip-version-check --no-compile -e .
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed

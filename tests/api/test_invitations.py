@@ -14,7 +14,7 @@ from tenantry import clock, tokens
 from tenantry.audit.models import AuditEvent
 from tenantry.client import ApiError, calls
 from tenantry.invitations.models import Invitation
-from tenantry.mail.transports import MailError, messages_in
+from tenantry.mail.transports import MailError, messages_in, text_of
 from tenantry.members.models import Membership
 from tenantry.orgs.models import Organization
 from tenantry.writes import Actor
@@ -44,8 +44,10 @@ def now():
 def _link_token(api, email):
     """The token from the last mail delivered to ``email`` (the development mailbox)."""
     folder = api.t.mail.folder
-    bodies = [m.get_content() for m in messages_in(folder) if m["To"] == email]
-    assert bodies, f"no mail to {email}"
+    bodies = [
+        text_of(m) for m in messages_in(folder) if m["To"] == email and "/invite/" in text_of(m)
+    ]
+    assert bodies, f"no invitation mail to {email}"
     link = next(word for word in bodies[-1].split() if "/invite/" in word)
     return link.rsplit("/", 1)[-1]
 

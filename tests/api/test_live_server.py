@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 from tenantry.api.app import create_app
 from tenantry.client import Client, calls
 from tenantry.core import Tenantry
-from tenantry.mail.transports import SmtpTransport
+from tenantry.mail.transports import SmtpTransport, text_of
 from tenantry.settings import Settings
 from tests.api.conftest import PASSWORD
 
@@ -82,8 +82,8 @@ def test_invitation_mailed_over_smtp_carries_a_link_that_works(live):
         mail = message_from_bytes(inbox.messages[0], policy=policy.default)
         assert mail["To"] == "newbie@example.com"
         assert "Olive Co" in mail["Subject"]
-        link = re.search(rf"{re.escape(base)}/invite/(\S+)", mail.get_content())
-        assert link, mail.get_content()
+        link = re.search(rf"{re.escape(base)}/invite/(\S+)", text_of(mail))
+        assert link, text_of(mail)
         joined = anonymous.send(calls.sign_up_with_invitation(link.group(1), "Newbie", PASSWORD))
         newbie = anonymous.as_token(joined.token)
         assert newbie.send(calls.get_org(signed.organization.org_id)).my_roles == ["admin"]

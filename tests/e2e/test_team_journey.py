@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, expect
 
-from tenantry.mail.transports import messages_in
+from tenantry.mail.transports import messages_in, text_of
 from tests.e2e.conftest import Live, watch_csp
 
 PASSWORD = "correct horse battery staple"
@@ -38,7 +38,7 @@ def test_invite_join_change_role_and_remove(live: Live, chromium: Browser, tmp_p
 
     mails = messages_in(live.mailbox)
     assert len(mails) == 1 and mails[0]["To"] == "newbie@example.com"
-    link = re.search(r"(http://\S+/invite/\S+)", mails[0].get_content()).group(1)  # type: ignore[union-attr,attr-defined]
+    link = re.search(r"(http://\S+/invite/\S+)", text_of(mails[0])).group(1)  # type: ignore[union-attr]
 
     newbie_ctx = chromium.new_context()  # another person, another browser profile
     newbie_violations = watch_csp(newbie_ctx)

@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 from tenantry.api.app import create_app
 from tenantry.core import Tenantry
-from tenantry.mail.transports import MailboxTransport, Transport, messages_in
+from tenantry.mail.transports import MailboxTransport, Transport, messages_in, text_of
 from tenantry.settings import Settings
 from tenantry.store.db import Database
 
@@ -85,7 +85,7 @@ class Web:
     def invite_links(self) -> list[str]:
         out = []
         for mail in messages_in(self.mailbox):
-            body = mail.get_content()  # type: ignore[attr-defined]
+            body = text_of(mail)
             found = re.search(r"/invite/(\S+)", body)
             assert found, body
             out.append("/invite/" + found.group(1))

@@ -3,12 +3,14 @@ Tenantry built on first use (the root callback closes it when the command ends).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import typer
 from sqlalchemy.engine import make_url
 
+from tenantry import served_at
 from tenantry.core import Tenantry
 from tenantry.policy import Policy, load_policy
 from tenantry.settings import Settings
@@ -44,6 +46,13 @@ class CliState:
                 update={"database_url": self.database_url, "policy": self.policy_name}
             )
             self._tenantry = Tenantry.from_settings(settings, migrate=False)
+            if not os.environ.get("TENANTRY_BASE_URL"):
+                # links open the service as it was last served (its --host and --port)
+                with self._tenantry.db.sessions() as s:
+                    url = served_at.last(s)
+                if url:
+                    invites = replace(self._tenantry.invites, base_url=url)
+                    self._tenantry.invites = invites
         return self._tenantry
 
     def close(self) -> None:

@@ -10,7 +10,7 @@ import typer
 from tenantry.cli._context import state
 from tenantry.cli._output import echo_table
 from tenantry.invitations import service as invitations
-from tenantry.mail.transports import MailboxTransport, messages_in
+from tenantry.mail.transports import MailboxTransport, messages_in, text_of
 from tenantry.orgs.service import get_org
 from tenantry.writes import Actor
 
@@ -32,8 +32,17 @@ def send(
         list[str] | None,
         typer.Option("--permission", help="Permission, for per-permission policies."),
     ] = None,
+    sender: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="Who the mail says invited them, e.g. 'Olive Smith (Olive Co)'. Without it, "
+            "the mail says only that they are invited.",
+        ),
+    ] = None,
 ) -> None:
-    """Invite people; prints each address's result and, if mail failed, the link."""
+    """Invite people; prints each address's result and its link (mailed, or to pass on when
+    the mail failed). Links use TENANTRY_BASE_URL, or the configured host and port."""
     t = state(ctx).tenantry()
     with t.db.transaction() as s:
         results = invitations.invite(
@@ -45,6 +54,7 @@ def send(
             emails=emails,
             roles=role or [],
             permissions=permission or [],
+            named_inviter=sender,
         )
     t.deliver_mail(only=[r.message_id for r in results if r.message_id])
     with t.db.sessions() as s:
@@ -117,4 +127,4 @@ def mailbox(ctx: typer.Context) -> None:
         return
     for message in messages_in(folder):
         head = f"To: {message['To']}\nSubject: {message['Subject']}"
-        typer.echo(f"{head}\n\n{message.get_content()}\n{'-' * 60}")
+        typer.echo(f"{head}\n\n{text_of(message)}\n{'-' * 60}")

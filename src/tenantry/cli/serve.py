@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 import uvicorn
 
+from tenantry import served_at
 from tenantry.api.app import create_app
 from tenantry.cli._context import ensure_database_folder, sqlite_path, state
 from tenantry.core import Tenantry
@@ -75,6 +76,8 @@ def serve(
     ensure_database_folder(settings.database_url)
     upgrade(settings.database_url)  # once, before any worker starts
     t = Tenantry.from_settings(settings, migrate=False)
+    with t.db.transaction() as s:
+        served_at.record(s, settings.base_url)
     try:
         if demo:
             _print_demo(t)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -34,8 +34,8 @@ from tenantry.invitations.errors import (
     InviteEmailMismatch,
     InviterLacksGrant,
 )
+from tenantry.invitations.mail import inviter_name, queue_invitation
 from tenantry.invitations.models import ACCEPTED, CANCELLED, PENDING, Invitation
-from tenantry.mail import outbox
 from tenantry.members import rules
 from tenantry.members.errors import AlreadyMember, GrantExceedsOwnPermissions
 from tenantry.members.models import Membership
@@ -122,17 +122,6 @@ def _check_resource_grants(
     return out
 
 
-def _message(org: Organization, inviter: str, link: str, expires_at: datetime) -> tuple[str, str]:
-    subject = f"You are invited to join {org.name}"
-    body = (
-        f"{inviter} invited you to join {org.name}.\n\n"
-        f"Accept the invitation: {link}\n\n"
-        f"The link works once and expires on {expires_at:%Y-%m-%d %H:%M} UTC.\n"
-        "If you did not expect this, ignore this email.\n"
-    )
-    return subject, body
-
-
 def invite(
     session: Session,
     authz: Authorizer,
@@ -144,8 +133,10 @@ def invite(
     roles: Sequence[str] = (),
     permissions: Sequence[str] = (),
     resource_grants: Sequence[ResourceGrantSpec] = (),
+    named_inviter: str | None = None,
 ) -> list[AddressResult]:
-    """Invite one or many addresses with the same roles, permissions and resource grants.
+    """Invite one or many addresses with the same roles, permissions and resource grants
+    (``named_inviter``: who the mail says invited, when not the actor's own name).
 
     The request as a whole is refused when the inviter may not give what it offers, or when
     the new invitations would not fit in the plan's seats (pending invitations count).
@@ -175,6 +166,7 @@ def invite(
     if fresh:
         require_free(session, org, len(fresh))
     results = []
+    named = inviter_name(session, actor, named_inviter)
     for email, error in verdicts:
         if error is not None:
             results.append(AddressResult(email, error=error))
@@ -190,13 +182,14 @@ def invite(
             grants=grants,
             invited_by=actor,
         )
-        subject, body = _message(org, actor.label, config.link(token), invitation.expires_at)
-        message = outbox.enqueue(
+        message = queue_invitation(
             session,
             _sealer(config),
+            org=org,
+            inviter=named,
             to=email,
-            subject=subject,
-            body=body,
+            link=config.link(token),
+            expires_at=invitation.expires_at,
             invitation_id=invitation.id,
         )
         record(
@@ -356,6 +349,7 @@ def resend(
     actor: Actor,
     org_id: str,
     invitation_id: str,
+    named_inviter: str | None = None,
 ) -> tuple[Invitation, str]:
     """A new token and a fresh expiry; the old link dies. Returns the outbox message id."""
     policy = authz.policy
@@ -378,9 +372,15 @@ def resend(
     inv.sent_at, inv.expires_at = now, now + _expiry(policy, config)
     inv.delivery_status, inv.delivery_error = "queued", None
     inv.resend_count += 1
-    subject, body = _message(org, actor.label, config.link(issued.token), inv.expires_at)
-    message = outbox.enqueue(
-        session, _sealer(config), to=inv.email, subject=subject, body=body, invitation_id=inv.id
+    message = queue_invitation(
+        session,
+        _sealer(config),
+        org=org,
+        inviter=inviter_name(session, actor, named_inviter),
+        to=inv.email,
+        link=config.link(issued.token),
+        expires_at=inv.expires_at,
+        invitation_id=inv.id,
     )
     record(
         session,

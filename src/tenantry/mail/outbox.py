@@ -1,7 +1,13 @@
-"""Queue mail in the caller's transaction; deliver due messages with backoff."""
+"""Queue mail in the caller's transaction; deliver due messages with backoff.
+
+A message is plain text, or plain text with an HTML alternative; both parts are sealed
+together (``_BOTH`` marks the two-part form, so rows written before it read as text). Each
+part is sent as 7bit or 8bit text, never quoted-printable: a link in it stays on one line,
+whole, in the raw message (a ``.eml`` opened in an editor, a mail client's source view)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,10 +37,14 @@ def enqueue(
     to: str,
     subject: str,
     body: str,
+    html: str | None = None,
     invitation_id: str | None = None,
 ) -> OutboxMessage:
     message = OutboxMessage(
-        invitation_id=invitation_id, to=to, subject=subject, body_sealed=sealer.seal(body)
+        invitation_id=invitation_id,
+        to=to,
+        subject=subject,
+        body_sealed=sealer.seal(stored_body(body, html)),
     )
     session.add(message)
     session.flush()
@@ -73,13 +83,41 @@ def claim_due(
         body = sealer.unseal(message.body_sealed)
         email = None
         if body is not None:
-            email = EmailMessage()
-            email["From"] = sender
-            email["To"] = message.to
-            email["Subject"] = message.subject
-            email.set_content(body)
+            email = compose(sender=sender, to=message.to, subject=message.subject, stored=body)
         claimed.append(Claimed(message.id, email))
     return claimed
+
+
+_BOTH = "tenantry-mail:text+html\n"
+_MAX_LINE = 998  # RFC 5322: longer lines need an encoding that wraps them
+
+
+def stored_body(text: str, html: str | None = None) -> str:
+    """What the outbox seals for a message: its text, or both parts."""
+    return text if html is None else _BOTH + json.dumps({"text": text, "html": html})
+
+
+def compose(*, sender: str, to: str, subject: str, stored: str) -> EmailMessage:
+    """The message of a stored body: text, or text with its HTML alternative."""
+    parts = json.loads(stored.removeprefix(_BOTH)) if stored.startswith(_BOTH) else None
+    text = stored if parts is None else str(parts["text"])
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = to
+    email["Subject"] = subject
+    email.set_content(text, cte=_unwrapped(text))
+    if parts is not None:
+        html = str(parts["html"])
+        email.add_alternative(html, subtype="html", cte=_unwrapped(html))
+    return email
+
+
+def _unwrapped(text: str) -> str:
+    """7bit for ASCII, 8bit otherwise: no soft line breaks inside a link. Only a line too
+    long for any mail falls back to quoted-printable."""
+    if any(len(line.encode()) > _MAX_LINE for line in text.splitlines()):
+        return "quoted-printable"
+    return "7bit" if text.isascii() else "8bit"
 
 
 def send(transport: Transport, claimed: Claimed) -> str | None:

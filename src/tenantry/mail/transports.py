@@ -54,6 +54,12 @@ class MailboxTransport:
         (self.folder / name).write_bytes(bytes(message))
 
 
+def text_of(message: EmailMessage) -> str:
+    """The plain-text part of a message (the whole body of a text-only one)."""
+    part = message.get_body(("plain",))
+    return str(part.get_content()) if part is not None else ""
+
+
 def messages_in(folder: Path) -> list[EmailMessage]:
     from email import policy
     from email.parser import BytesParser
