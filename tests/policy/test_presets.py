@@ -39,12 +39,28 @@ def test_every_preset_loads(name: str) -> None:
         assert perm.label and perm.category
 
 
+def quoted_page(name: str) -> str:
+    """The page quoted at the end of a preset file (its ``# > `` lines)."""
+    text = resources.files("tenantry.policy.presets").joinpath(f"{name}.toml").read_text("utf-8")
+    lines = [line for line in text.splitlines() if line.startswith("# >")]
+    return "\n".join(line.removeprefix("# >").removeprefix(" ") for line in lines)
+
+
 @pytest.mark.parametrize("name", preset_names())
-def test_every_preset_names_its_seed_page(name: str) -> None:
+def test_every_preset_names_its_page_and_quotes_it_in_full(name: str) -> None:
     source = load_preset(name).source
-    assert source is not None and source.startswith("shared/seeds/")
-    if SEEDS.is_dir():
-        assert (SEEDS / Path(source).name).is_file()
+    assert source is not None
+    assert source.endswith(f"quoted in full at the end of src/tenantry/policy/presets/{name}.toml")
+    assert "shared/" not in source  # a clone of the repository has no shared/ folder
+    page = quoted_page(name)
+    assert len(page) > 1000
+    if SEEDS.is_dir():  # beside the specification: the quote is the page, word for word
+        pages = [_words(p.read_text("utf-8")) for p in SEEDS.glob("*.txt")]
+        assert _words(page) in pages
+
+
+def _words(text: str) -> list[str]:
+    return [line.rstrip() for line in text.strip().splitlines()]
 
 
 @pytest.mark.parametrize("name", preset_names())
