@@ -80,7 +80,7 @@ def record(
     same transaction."""
     event = _event(actor, org_id, action, target_type, target_id, target, before, after)
     if org_id is not None:
-        _, seq, head = _bump(session, org_id)
+        event.revision, seq, head = _bump(session, org_id)
         chain.append(session, event, seq=seq + 1, prev_hash=head or chain.GENESIS)
     session.add(event)
     session.flush()

@@ -3,15 +3,13 @@ reported at the first link that no longer holds."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import delete, select, text, update
 
 from tenantry.audit import chain
 from tenantry.audit.models import AuditEvent
-from tenantry.members import service as members
 from tenantry.orgs.models import Organization
+from tests.audit._racing import add_concurrently
 from tests.factories import actor, add_member, make_org, make_user
 
 
@@ -153,30 +151,7 @@ def test_concurrent_writes_to_one_organization_keep_one_unbroken_chain(t):
     owner = make_user(t, "busy@example.com")
     org = make_org(t, owner, "Busy Co", seat_cap=50)
     people = [make_user(t, f"busy{n}@example.com") for n in range(24)]
-    start = threading.Barrier(6)
-    errors: list[BaseException] = []
-
-    def worker(batch):
-        start.wait()
-        for person in batch:
-            try:
-                with t.db.transaction() as s:
-                    members.add_member(
-                        s,
-                        t.authz,
-                        actor=actor(owner),
-                        org_id=org.id,
-                        user_id=person.id,
-                        roles=["member"],
-                    )
-            except BaseException as exc:
-                errors.append(exc)
-
-    threads = [threading.Thread(target=worker, args=(people[n::6],)) for n in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = add_concurrently(t, org, owner, people, threads=6)
     assert errors == []
     found = verdict(t, org)
     assert found.intact, found.broken

@@ -17,6 +17,7 @@ from tenantry.api.routes import (
     accounts,
     apikeys,
     audit,
+    changes,
     checks,
     cross_roles,
     invitations,
@@ -72,6 +73,7 @@ def create_app(tenantry: Tenantry | None = None, settings: Settings | None = Non
         resources,
         lookups,
         audit,
+        changes,
         policy,
     ):
         app.include_router(module.router, responses=documented)

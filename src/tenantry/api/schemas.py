@@ -284,6 +284,27 @@ class AuditVerifyOut(Out):
     broken: AuditBreakOut | None = Field(description="The first link that does not hold.")
 
 
+class ChangeOut(Out):
+    revision: int = Field(description="The organization's revision this change made.")
+    id: str = Field(description="The audit event that records it.")
+    occurred_at: datetime
+    actor_id: str | None
+    actor: str
+    action: str
+    target_type: str | None
+    target_id: str | None
+    target: str | None
+    before: dict[str, object] | None
+    after: dict[str, object] | None
+
+
+class ChangesPage(Out):
+    changes: list[ChangeOut]
+    cursor: str = Field(description="Pass as 'after' to continue: nothing missed or repeated.")
+    revision: int = Field(description="The organization's revision when this page was read.")
+    more: bool = Field(description="More changes are waiting: ask again at once.")
+
+
 # -- resources ------------------------------------------------------------------------------
 
 

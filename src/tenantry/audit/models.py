@@ -19,6 +19,8 @@ class AuditEvent(Base):
         Index("ix_audit_events_org_id_occurred_at", "org_id", "occurred_at"),
         # one event per place in an organization's chain (audit.chain)
         Index("uq_audit_events_org_id_seq", "org_id", "seq", unique=True),
+        # the organization revision the event's change made: the change feed's cursor
+        Index("uq_audit_events_org_id_revision", "org_id", "revision", unique=True),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_sortable_id)
@@ -37,3 +39,5 @@ class AuditEvent(Base):
     seq: Mapped[int | None] = mapped_column(Integer)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64))
+    # the organization's revision after this change (None: a refusal, which changes nothing)
+    revision: Mapped[int | None] = mapped_column(Integer)

@@ -244,6 +244,13 @@ def verify_audit(
     return Call("GET", f"/v1/orgs/{org_id}/audit/verify", schemas.AuditVerifyOut, params=params)
 
 
+def changes(
+    org_id: str, *, after: int | str = 0, limit: int | None = None, wait: float | None = None
+) -> Call[schemas.ChangesPage]:
+    params = _params(after=str(after), limit=limit, wait=wait)
+    return Call("GET", f"/v1/orgs/{org_id}/changes", schemas.ChangesPage, params=params)
+
+
 # -- resources --------------------------------------------------------------------------------
 
 
