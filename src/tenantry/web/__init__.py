@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from tenantry.web import account, audit, invite_link, invites, orgs, settings, team
+from tenantry.web._errors import install as install_error_pages
 from tenantry.web._render import HERE
 from tenantry.web._security import SecurityHeaders
 
@@ -21,3 +22,4 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     docs = (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)
     app.add_middleware(SecurityHeaders, docs_paths=docs)
+    install_error_pages(app)  # pages for browsers where the API answers JSON

@@ -17,7 +17,8 @@ from tenantry.api.errors import STATUS
 from tenantry.api.text import refuse_unstorable_text
 from tenantry.errors import DomainError
 from tenantry.web._auth import CsrfRejected, LoginRequired
-from tenantry.web._render import htmx_error, is_htmx, render
+from tenantry.web._errors import error_page
+from tenantry.web._render import htmx_error, is_htmx
 
 log = logging.getLogger("tenantry.web")
 
@@ -27,12 +28,14 @@ CSRF_MESSAGE = (
 )
 
 
-def failure(
-    request: Request, message: str, status_code: int, title: str = "Something went wrong"
+async def failure(
+    request: Request, message: str, status_code: int, title: str | None = None
 ) -> Response:
+    """The refusal on the page (or in an htmx page's message area), under the header of
+    whoever is signed in."""
     if is_htmx(request):
         return htmx_error(request, message, status_code)
-    return render(request, "error.html", status_code, title=title, message=message)
+    return await error_page(request, status_code, message, title)
 
 
 def _login_redirect(request: Request) -> Response:
@@ -55,11 +58,11 @@ class WebRoute(APIRoute):
             except LoginRequired:
                 return _login_redirect(request)
             except CsrfRejected:
-                return failure(request, CSRF_MESSAGE, 403, "Form refused")
+                return await failure(request, CSRF_MESSAGE, 403, "Form refused")
             except DomainError as exc:
-                return failure(request, exc.message, STATUS[exc.kind])
+                return await failure(request, exc.message, STATUS[exc.kind])
             except RequestValidationError as exc:
                 problem = exc.errors()[0].get("msg", "invalid") if exc.errors() else "invalid"
-                return failure(request, f"The request was not understood: {problem}.", 422)
+                return await failure(request, f"The request was not understood: {problem}.", 422)
 
         return route
