@@ -53,6 +53,9 @@ def create_app(tenantry: Tenantry | None = None, settings: Settings | None = Non
         title="Tenantry",
         version="1",
         description="Organizations, members, roles, permissions, resources and invitations.",
+        # the dashboard serves /docs from vendored files, offline and under its CSP (web.docs)
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.tenantry = t
     app.state.settings = settings

@@ -12,6 +12,7 @@ from tenantry.web import account, audit, invite_link, invites, orgs, settings, t
 from tenantry.web._errors import install as install_error_pages
 from tenantry.web._render import HERE
 from tenantry.web._security import SecurityHeaders
+from tenantry.web.docs import router as docs_router
 
 
 def install(app: FastAPI) -> None:
@@ -19,7 +20,7 @@ def install(app: FastAPI) -> None:
     browser security headers on every response."""
     for module in (account, orgs, team, invites, settings, invite_link, audit):
         app.include_router(module.router)
+    app.include_router(docs_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    docs = (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)
-    app.add_middleware(SecurityHeaders, docs_paths=docs)
+    app.add_middleware(SecurityHeaders)
     install_error_pages(app)  # pages for browsers where the API answers JSON

@@ -1,5 +1,5 @@
 """Browser security headers on every response: the dashboard's pages, fragments, redirects,
-errors and static files (and the API's JSON, where they cost nothing).
+errors, static files and the API docs (and the API's JSON, where they cost nothing).
 
 The Content-Security-Policy allows scripts and styles only from our own /static files: no
 inline script, no ``on*=`` handler attribute, no ``javascript:`` URL, no inline style, no
@@ -8,8 +8,6 @@ X-Frame-Options DENY keep the remove and role buttons out of other sites' frames
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,10 +24,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     )
 )
-# the interactive API docs (Swagger UI, ReDoc) load their code from a CDN with an inline
-# script of FastAPI's; they are not the dashboard, and keep only the framing rule
-DOCS_POLICY = "frame-ancestors 'none'"
-
 HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
@@ -42,21 +36,19 @@ HEADERS = {
 class SecurityHeaders:
     """Adds the headers to every HTTP response that does not set them itself."""
 
-    def __init__(self, app: ASGIApp, *, docs_paths: Iterable[str | None] = ()) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.docs_paths = frozenset(p for p in docs_paths if p)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = DOCS_POLICY if scope["path"] in self.docs_paths else CONTENT_SECURITY_POLICY
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
                 headers = MutableHeaders(scope=message)
-                headers.setdefault("Content-Security-Policy", policy)
+                headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
                 for name, value in HEADERS.items():
                     headers.setdefault(name, value)
             await send(message)
