@@ -24,6 +24,8 @@ from tenantry.settings import Settings
 from tenantry.store.db import Database
 from tenantry.store.migrate import upgrade
 from tenantry.throttles.service import shared_store
+from tenantry.webhooks.config import WebhookConfig
+from tenantry.webhooks.delivery import Deliveries
 
 log = logging.getLogger("tenantry")
 
@@ -46,6 +48,7 @@ class Tenantry:
         mail: Transport | None = None,
         mail_from: str = outbox.SENDER,
         redis_url: str | None = None,
+        webhooks: WebhookConfig | None = None,
     ) -> None:
         self.db = Database(database) if isinstance(database, str) else database
         self.policy = load_policy(policy) if isinstance(policy, str) else policy
@@ -60,6 +63,8 @@ class Tenantry:
         self.guesses = PasswordGuesses(self.throttles)
         self.sign_in = SignIn(self.guesses)
         self.link_guard = LinkGuard(self.throttles)
+        self.webhooks = webhooks or WebhookConfig()
+        self.deliveries = Deliveries(self.db, self.authz, self.sealer, self.webhooks)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, migrate: bool = True) -> Tenantry:
@@ -100,6 +105,14 @@ class Tenantry:
             mail=mail,
             mail_from=settings.mail_from,
             redis_url=settings.redis_url,
+            webhooks=WebhookConfig(
+                allow_private=settings.webhook_allow_private,
+                retry_base_seconds=settings.webhook_retry_base_seconds,
+                max_attempts=settings.webhook_max_attempts,
+                disable_after=settings.webhook_disable_after,
+                poll_seconds=settings.webhook_poll_seconds,
+                timeout_seconds=settings.webhook_timeout_seconds,
+            ),
         )
 
     def deliver_mail(self, only: list[str] | None = None) -> int:

@@ -65,6 +65,13 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(default=DEFAULT_POOL_TIMEOUT, gt=0)
     secure_cookies: bool = False  # set Secure on cookies (behind HTTPS)
     redis_url: str | None = None  # throttles in Redis instead of the database
+    # webhooks: deliver to loopback / private addresses too (tests, closed networks only)
+    webhook_allow_private: bool = False
+    webhook_retry_base_seconds: float = Field(default=10.0, gt=0)  # doubles on each retry
+    webhook_max_attempts: int = Field(default=8, ge=1)
+    webhook_disable_after: int = Field(default=15, ge=1)  # failed attempts in a row
+    webhook_poll_seconds: float = Field(default=2.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None) -> Settings:

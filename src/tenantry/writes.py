@@ -23,6 +23,7 @@ from tenantry.errors import NotFound
 from tenantry.orgs.models import Organization
 from tenantry.store.base import new_sortable_id
 from tenantry.store.signals import mark_changed
+from tenantry.webhooks import outbox as webhook_outbox
 
 CHANNEL = "tenantry_revisions"  # the NOTIFY channel; payload "org_id:revision"
 _REVISIONS = "tenantry.revisions"
@@ -80,10 +81,12 @@ def record(
     same transaction."""
     event = _event(actor, org_id, action, target_type, target_id, target, before, after)
     if org_id is not None:
-        event.revision, seq, head = _bump(session, org_id)
+        event.revision, seq, head, endpoints = _bump(session, org_id)
         chain.append(session, event, seq=seq + 1, prev_hash=head or chain.GENESIS)
     session.add(event)
     session.flush()
+    if org_id is not None and endpoints:  # the webhook outbox, in the change's transaction
+        webhook_outbox.queue(session, event)
     return event
 
 
@@ -144,14 +147,20 @@ def bump_revision(session: Session, org_id: str) -> int:
     return _bump(session, org_id)[0]
 
 
-def _bump(session: Session, org_id: str) -> tuple[int, int, str | None]:
-    """The new revision, and the audit chain head (seq, hash) read in the same statement:
-    the UPDATE holds the row, so the head cannot move before this transaction ends."""
+def _bump(session: Session, org_id: str) -> tuple[int, int, str | None, int]:
+    """The new revision, the audit chain head (seq, hash) and the count of enabled webhook
+    endpoints, read in the same statement: the UPDATE holds the row, so the head cannot move
+    before this transaction ends."""
     row = session.execute(
         update(Organization)
         .where(Organization.id == org_id)
         .values(revision=Organization.revision + 1)
-        .returning(Organization.revision, Organization.audit_seq, Organization.audit_head)
+        .returning(
+            Organization.revision,
+            Organization.audit_seq,
+            Organization.audit_head,
+            Organization.webhook_endpoints,
+        )
         .execution_options(synchronize_session=False)
     ).first()
     if row is None:
@@ -167,7 +176,7 @@ def _bump(session: Session, org_id: str) -> tuple[int, int, str | None]:
             {"channel": CHANNEL, "payload": f"{org_id}:{revision}"},
         )
     mark_changed(session, org_id)
-    return int(revision), int(row.audit_seq), row.audit_head
+    return int(revision), int(row.audit_seq), row.audit_head, int(row.webhook_endpoints)
 
 
 def changed_revisions(session: Session) -> dict[str, int]:

@@ -26,10 +26,12 @@ from tenantry.api.routes import (
     orgs,
     policy,
     resources,
+    webhooks,
 )
 from tenantry.core import Tenantry
 from tenantry.mail.worker import MailWorker
 from tenantry.settings import Settings
+from tenantry.webhooks.worker import WebhookWorker
 
 log = logging.getLogger("tenantry")
 
@@ -43,9 +45,12 @@ def create_app(tenantry: Tenantry | None = None, settings: Settings | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         worker = MailWorker(t)
         worker.start()
+        deliveries = WebhookWorker(t.deliveries)
+        deliveries.start()
         try:
             yield
         finally:
+            deliveries.stop()
             worker.stop()
 
     app = FastAPI(
@@ -77,6 +82,7 @@ def create_app(tenantry: Tenantry | None = None, settings: Settings | None = Non
         lookups,
         audit,
         changes,
+        webhooks,
         policy,
     ):
         app.include_router(module.router, responses=documented)

@@ -162,6 +162,12 @@ def _refused(w: Words, e: AuditEvent, b: Mapping[str, Any], a: Mapping[str, Any]
     return f"was refused {e.target}: {a.get('code', 'denied')}{why}"
 
 
+def _disabled(w: Words, e: AuditEvent, b: Mapping[str, Any], a: Mapping[str, Any]) -> str:
+    failures = a.get("failures")
+    why = f" after {failures} failed deliveries in a row" if failures else ""
+    return f"disabled the webhook {w.target(e)}{why}"
+
+
 def _two_factor(w: Words, e: AuditEvent, b: Mapping[str, Any], a: Mapping[str, Any]) -> str:
     return "required two-factor sign-in" if a.get("required") else "stopped requiring two-factor"
 
@@ -189,6 +195,12 @@ _PHRASES: dict[str, Phrase] = {
     "api_key.created": _api_key("created"),
     "api_key.revoked": _api_key("revoked"),
     "access.denied": _refused,
+    "webhook.created": _plain("added the webhook {target}"),
+    "webhook.updated": _updated("the webhook"),
+    "webhook.deleted": _plain("deleted the webhook {target}"),
+    "webhook.secret_rotated": _plain("rotated the secret of the webhook {target}"),
+    "webhook.redelivered": _plain("sent an event to the webhook {target} again"),
+    "webhook.disabled": _disabled,
 }
 
 

@@ -29,4 +29,6 @@ class Organization(Base):
     # the head of the organization's audit chain (audit.chain), moved on under its row lock
     audit_seq: Mapped[int] = mapped_column(Integer, default=0)
     audit_head: Mapped[str | None] = mapped_column(String(64))
+    # enabled webhook endpoints: a write with none queues no delivery and reads no endpoint
+    webhook_endpoints: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -12,6 +12,7 @@ from tenantry.resources import models as resources_models
 from tenantry.store import meta as meta_models
 from tenantry.store.base import Base
 from tenantry.throttles import models as throttles_models
+from tenantry.webhooks import models as webhooks_models
 
 metadata = Base.metadata
 
@@ -28,4 +29,5 @@ __all__ = [
     "orgs_models",
     "resources_models",
     "throttles_models",
+    "webhooks_models",
 ]
