@@ -127,7 +127,7 @@ def main() -> int:
     upgrade(url)
     began = time.monotonic()
     org_id, token, total = fill(url, args.events)
-    print(f"wrote {args.events:,} chained events in {time.monotonic() - began:.1f} s")
+    print(f"wrote {args.events:,} chained events in {time.monotonic() - began:.1f} s", flush=True)
 
     port = free_port()
     env = {
@@ -138,6 +138,7 @@ def main() -> int:
         "TENANTRY_LOG_LEVEL": "warning",
         "TENANTRY_MAILBOX_DIR": str(workdir / "mailbox"),
     }
+    up = time.monotonic()
     server = subprocess.Popen(
         [TENANTRY, "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
@@ -145,7 +146,7 @@ def main() -> int:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 600  # a busy machine; the first start checkpoints
         while True:
             try:
                 if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
@@ -153,9 +154,10 @@ def main() -> int:
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError("the server did not start")
+                raise RuntimeError(f"the server did not start (exit status {server.poll()})")
             time.sleep(0.1)
         idle = peak_rss_mb(server.pid)
+        print(f"server up after {time.monotonic() - up:.1f} s", flush=True)
         lines = size = 0
         began = time.monotonic()
         headers = {"Authorization": f"Bearer {token}"}
