@@ -15,11 +15,12 @@ from tenantry.errors import DomainError
 from tenantry.invitations import service as invitations
 from tenantry.orgs.service import get_org
 from tenantry.web import _audit_tab as audit_tab
+from tenantry.web import _webhook_tab as webhook_tab
 from tenantry.web._auth import Viewer, org_access
 from tenantry.web._render import htmx_error, is_htmx, redirect, render
 from tenantry.web._views import OrgView
 
-TABS = ("members", "invitations", "resources", "api-keys", "audit")
+TABS = ("members", "invitations", "resources", "api-keys", "audit", "webhooks")
 
 
 def org_view(t: Tenantry, viewer: Viewer, org_id: str) -> OrgView:
@@ -40,6 +41,8 @@ def tabs_of(view: OrgView) -> list[tuple[str, str]]:
         out.append(("api-keys", "API keys"))
     if view.can_audit:
         out.append(("audit", "Audit log"))
+    if view.holds(view.policy.webhooks_permission):
+        out.append(("webhooks", "Webhooks"))
     return out
 
 
@@ -71,6 +74,8 @@ def _tab_data(request: Request, view: OrgView, tab: str) -> dict[str, Any]:
             return {"keys": apikeys.list_keys(s, org_id)}
         if tab == "audit":
             return audit_tab.tab_data(s, t.policy, org_id, request.query_params)
+        if tab == "webhooks":
+            return webhook_tab.tab_data(s, org_id)
     raise AssertionError(tab)
 
 
