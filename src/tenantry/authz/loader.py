@@ -1,6 +1,10 @@
-"""Read access snapshots from the database: a handful of indexed queries per (user, org)."""
+"""Read access snapshots from the database: a handful of indexed queries per organization,
+for one user or many at once."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
@@ -34,70 +38,98 @@ def resource_node(resource: Resource) -> ResourceNode:
     )
 
 
+# bound parameters per IN list, well under SQLite's and PostgreSQL's limits
+CHUNK = 2000
+
+
+def _chunks(ids: Sequence[str]) -> Iterator[list[str]]:
+    for i in range(0, len(ids), CHUNK):
+        yield list(ids[i : i + CHUNK])
+
+
 def _roles_on(
-    session: Session, user_id: str, org_id: str
-) -> tuple[str | None, frozenset[str], frozenset[str]]:
-    """(membership id, member roles, cross-organization roles) of a user on one organization."""
-    membership_id = session.scalar(
-        select(Membership.id).where(Membership.org_id == org_id, Membership.user_id == user_id)
-    )
-    roles: frozenset[str] = frozenset()
-    if membership_id is not None:
-        roles = frozenset(
-            session.scalars(
-                select(MemberRole.role).where(MemberRole.membership_id == membership_id)
+    session: Session, user_ids: Sequence[str], org_id: str
+) -> tuple[dict[str, str], dict[str, set[str]], dict[str, set[str]]]:
+    """For several users on one organization: (user -> membership id, user -> member roles,
+    user -> cross-organization roles), in three queries per chunk of users."""
+    memberships: dict[str, str] = {}
+    roles: dict[str, set[str]] = {}
+    cross: dict[str, set[str]] = {}
+    for chunk in _chunks(user_ids):
+        for uid, mid in session.execute(
+            select(Membership.user_id, Membership.id).where(
+                Membership.org_id == org_id, Membership.user_id.in_(chunk)
+            )
+        ):
+            memberships[uid] = mid
+        for uid, role in session.execute(
+            select(Membership.user_id, MemberRole.role)
+            .join(MemberRole, MemberRole.membership_id == Membership.id)
+            .where(Membership.org_id == org_id, Membership.user_id.in_(chunk))
+        ):
+            roles.setdefault(uid, set()).add(role)
+        for uid, role in session.execute(
+            select(CrossOrgRole.user_id, CrossOrgRole.role).where(
+                CrossOrgRole.org_id == org_id, CrossOrgRole.user_id.in_(chunk)
+            )
+        ):
+            cross.setdefault(uid, set()).add(role)
+    return memberships, roles, cross
+
+
+def _by_membership(
+    session: Session, table: Any, columns: tuple[Any, ...], membership_ids: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    """(membership id, *columns) rows of one per-membership table, chunked."""
+    rows: list[tuple[Any, ...]] = []
+    for chunk in _chunks(membership_ids):
+        rows.extend(
+            session.execute(
+                select(table.membership_id, *columns).where(table.membership_id.in_(chunk))
             )
         )
-    cross = frozenset(
-        session.scalars(
-            select(CrossOrgRole.role).where(
-                CrossOrgRole.org_id == org_id, CrossOrgRole.user_id == user_id
-            )
-        )
-    )
-    return membership_id, roles, cross
+    return rows
 
 
 def load_snapshot(
     session: Session, policy: Policy, user_id: str, org_id: str
 ) -> AccessSnapshot | None:
     """Everything the engine needs for one user in one organization, or None if no such org."""
+    snaps = load_snapshots(session, policy, [user_id], org_id)
+    return None if snaps is None else snaps[user_id]
+
+
+def load_snapshots(
+    session: Session, policy: Policy, user_ids: Sequence[str], org_id: str
+) -> dict[str, AccessSnapshot] | None:
+    """The snapshots of several users in one organization (None if no such org), in a number
+    of queries that depends on the policy's inheritance depth, not on how many users: the
+    organization and its ancestors, then one query per table for all the users at once."""
     org = session.get(Organization, org_id, populate_existing=True)
     if org is None:
         return None
+    users = list(dict.fromkeys(user_ids))
     node = org_node(session, policy, org)
     depends_on = {org.id: org.revision}
-    membership_id, roles, cross = _roles_on(session, user_id, org_id)
-
-    direct: frozenset[str] = frozenset()
-    resource_roles: dict[str, str] = {}
-    exclusions: dict[str, frozenset[str]] = {}
-    if membership_id is not None:
-        direct = frozenset(
-            session.scalars(
-                select(MemberPermission.permission).where(
-                    MemberPermission.membership_id == membership_id
-                )
-            )
-        )
-        resource_roles = {
-            rid: role
-            for rid, role in session.execute(
-                select(ResourceGrant.resource_id, ResourceGrant.role).where(
-                    ResourceGrant.membership_id == membership_id
-                )
-            )
-        }
-        pairs: dict[str, set[str]] = {}
-        for rid, role in session.execute(
-            select(ResourceExclusion.resource_id, ResourceExclusion.role).where(
-                ResourceExclusion.membership_id == membership_id
-            )
+    memberships, roles, cross = _roles_on(session, users, org_id)
+    of_membership = {mid: uid for uid, mid in memberships.items()}
+    mids = list(of_membership)
+    direct: dict[str, set[str]] = {}
+    resource_roles: dict[str, dict[str, str]] = {}
+    exclusions: dict[str, dict[str, set[str]]] = {}
+    if mids:
+        for mid, pid in _by_membership(
+            session, MemberPermission, (MemberPermission.permission,), mids
         ):
-            pairs.setdefault(rid, set()).add(role)
-        exclusions = {rid: frozenset(r) for rid, r in pairs.items()}
+            direct.setdefault(of_membership[mid], set()).add(pid)
+        grants = (ResourceGrant.resource_id, ResourceGrant.role)
+        for mid, rid, role in _by_membership(session, ResourceGrant, grants, mids):
+            resource_roles.setdefault(of_membership[mid], {})[rid] = role
+        removed = (ResourceExclusion.resource_id, ResourceExclusion.role)
+        for mid, rid, role in _by_membership(session, ResourceExclusion, removed, mids):
+            exclusions.setdefault(of_membership[mid], {}).setdefault(rid, set()).add(role)
 
-    ancestors = []
+    ancestors: dict[str, list[AncestorAccess]] = {}
     reach = max((rule.depth for rule in policy.inherit), default=0)
     parent_id = org.parent_id
     for distance in range(1, reach + 1):
@@ -107,27 +139,30 @@ def load_snapshot(
         if parent is None:
             break
         depends_on[parent.id] = parent.revision
-        _, parent_roles, parent_cross = _roles_on(session, user_id, parent.id)
-        if parent_roles or parent_cross:
-            ancestors.append(
-                AncestorAccess(
-                    org_node(session, policy, parent), distance, parent_roles | parent_cross
-                )
-            )
+        _, parent_roles, parent_cross = _roles_on(session, users, parent.id)
+        holders = sorted(set(parent_roles) | set(parent_cross))
+        if holders:
+            parent_node = org_node(session, policy, parent)
+            for uid in holders:
+                held = frozenset(parent_roles.get(uid, set()) | parent_cross.get(uid, set()))
+                ancestors.setdefault(uid, []).append(AncestorAccess(parent_node, distance, held))
         parent_id = parent.parent_id
 
-    return AccessSnapshot(
-        user_id=user_id,
-        org=node,
-        is_member=membership_id is not None,
-        roles=roles,
-        direct=direct,
-        cross_roles=cross,
-        ancestors=tuple(ancestors),
-        resource_roles=resource_roles,
-        exclusions=exclusions,
-        depends_on=depends_on,
-    )
+    return {
+        uid: AccessSnapshot(
+            user_id=uid,
+            org=node,
+            is_member=uid in memberships,
+            roles=frozenset(roles.get(uid, ())),
+            direct=frozenset(direct.get(uid, ())),
+            cross_roles=frozenset(cross.get(uid, ())),
+            ancestors=tuple(ancestors.get(uid, ())),
+            resource_roles=resource_roles.get(uid, {}),
+            exclusions={rid: frozenset(r) for rid, r in exclusions.get(uid, {}).items()},
+            depends_on=dict(depends_on),
+        )
+        for uid in users
+    }
 
 
 def current_revisions(session: Session | Connection, org_ids: list[str]) -> dict[str, int]:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from tenantry.authz import holders
 from tenantry.authz.cache import ResourceIndex, SnapshotCache
 from tenantry.authz.coherence import (
     Coherence,
@@ -25,12 +26,11 @@ from tenantry.authz.coherence import (
     PushInvalidation,
     ValidateEach,
 )
-from tenantry.authz.loader import current_revisions, load_snapshot, resource_node
+from tenantry.authz.loader import current_revisions, load_snapshots, resource_node
 from tenantry.consistency import MINIMIZE_LATENCY, Consistency
 from tenantry.engine.evaluate import Explanation, explain, org_mask, resource_mask
 from tenantry.engine.snapshot import AccessSnapshot, ResourceNode
 from tenantry.errors import Invalid, NotFound
-from tenantry.members.models import CrossOrgRole, Membership
 from tenantry.orgs.models import Organization
 from tenantry.policy.model import ORGANIZATION, Policy
 from tenantry.resources.models import Resource
@@ -121,7 +121,7 @@ class Authorizer:
         fresh in that transaction."""
         wanted = list(dict.fromkeys(keys))
         if session is not None:
-            return {key: self._load(session, *key) for key in wanted}
+            return self._load_many(session, wanted)
         # read first: an entry known valid at this generation is valid now
         generation = self.coherence.generation()
         found: dict[tuple[str, str], AccessSnapshot] = {}
@@ -152,16 +152,26 @@ class Authorizer:
             self.cache.misses += len(missing)
             epoch = self.cache.epoch
             with self.db.sessions() as s:
-                for key in missing:
-                    found[key] = self._load(s, *key)
-                    self.cache.put(key, found[key], epoch=epoch, generation=generation)
+                loaded = self._load_many(s, missing)
+            for key, snap in loaded.items():
+                found[key] = snap
+                self.cache.put(key, snap, epoch=epoch, generation=generation)
         return found
 
-    def _load(self, session: Session, user_id: str, org_id: str) -> AccessSnapshot:
-        snap = load_snapshot(session, self.policy, user_id, org_id)
-        if snap is None:
-            raise NotFound("No such organization.")
-        return snap
+    def _load_many(
+        self, session: Session, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], AccessSnapshot]:
+        """Read the snapshots together: the queries of one organization's users at once."""
+        by_org: dict[str, list[str]] = {}
+        for user_id, org_id in keys:
+            by_org.setdefault(org_id, []).append(user_id)
+        loaded: dict[tuple[str, str], AccessSnapshot] = {}
+        for org_id, user_ids in by_org.items():
+            snaps = load_snapshots(session, self.policy, user_ids, org_id)
+            if snaps is None:
+                raise NotFound("No such organization.")
+            loaded.update(((uid, org_id), snap) for uid, snap in snaps.items())
+        return {key: loaded[key] for key in keys}
 
     def _resource(
         self, resource_id: str, snap: AccessSnapshot, session: Session | None
@@ -312,34 +322,29 @@ class Authorizer:
         resource_id: str | None = None,
         *,
         consistency: Consistency = MINIMIZE_LATENCY,
+        after: str | None = None,
+        limit: int | None = None,
     ) -> list[str]:
-        """User ids holding the permission in the org (or on the resource), by any path."""
-        self._permission(permission)
+        """User ids holding the permission in the org (or on the resource), by any path,
+        ordered by id: those after ``after``, at most ``limit``. Set-based (``authz.holders``):
+        the queries grow with the answer, not the organization. The rows are read now, so the
+        answer is at least as fresh as any ``consistency`` asks."""
+        perm = self.policy.permissions[self._permission(permission)]
         with self.db.sessions() as s:
-            if s.get(Organization, org_id) is None:
+            org = s.get(Organization, org_id)
+            if org is None:
                 raise NotFound("No such organization.")
-            candidates = set(
-                s.scalars(select(Membership.user_id).where(Membership.org_id == org_id))
+            if perm.scope == ORGANIZATION:
+                if resource_id is not None:
+                    raise Invalid(f"{permission} is an organization permission: name no resource.")
+                return holders.org_subjects(s, self.policy, org_id, perm, after=after, limit=limit)
+            if resource_id is None:
+                raise Invalid(f"{permission} is a {perm.scope} permission: name the {perm.scope}.")
+            res = s.get(Resource, resource_id)
+            if res is None or res.org_id != org_id:
+                raise NotFound("No such resource in this organization.")
+            if res.type != perm.scope:
+                raise Invalid(f"{permission} applies to a {perm.scope}, not a {res.type}.")
+            return holders.resource_subjects(
+                s, self.policy, resource_node(res), perm, after=after, limit=limit
             )
-            candidates.update(
-                s.scalars(select(CrossOrgRole.user_id).where(CrossOrgRole.org_id == org_id))
-            )
-            reach = max((rule.depth for rule in self.policy.inherit), default=0)
-            parent_id = s.scalar(select(Organization.parent_id).where(Organization.id == org_id))
-            for _ in range(reach):
-                if parent_id is None:
-                    break
-                candidates.update(
-                    s.scalars(select(Membership.user_id).where(Membership.org_id == parent_id))
-                )
-                candidates.update(
-                    s.scalars(select(CrossOrgRole.user_id).where(CrossOrgRole.org_id == parent_id))
-                )
-                parent_id = s.scalar(
-                    select(Organization.parent_id).where(Organization.id == parent_id)
-                )
-        # one freshness check for every candidate's snapshot, not one per candidate
-        snaps = self.snapshots(((u, org_id) for u in candidates), consistency=consistency)
-        return sorted(
-            u for u in candidates if self.decide(snaps[(u, org_id)], permission, resource_id, None)
-        )

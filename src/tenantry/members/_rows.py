@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tenantry.accounts.models import User
 from tenantry.members.errors import UniqueRoleTaken
 from tenantry.members.models import MemberPermission, MemberRole, Membership
 from tenantry.policy.model import Policy
@@ -22,7 +23,14 @@ def insert_membership(
     roles: Iterable[str] = (),
     permissions: Iterable[str] = (),
 ) -> Membership:
-    membership = Membership(org_id=org_id, user_id=user_id)
+    # the sort keys as the users trigger writes them (SQL lower(), on either database)
+    of_user = select(User).where(User.id == user_id)
+    membership = Membership(
+        org_id=org_id,
+        user_id=user_id,
+        email_key=of_user.with_only_columns(func.lower(User.email)).scalar_subquery(),
+        name_key=of_user.with_only_columns(func.lower(User.name)).scalar_subquery(),
+    )
     session.add(membership)
     session.flush()
     set_roles(session, policy, membership, roles)

@@ -8,10 +8,8 @@ event per change (which bumps the organization's revision).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, true
 from sqlalchemy.orm import Session
 
 from tenantry.accounts.models import User
@@ -29,22 +27,20 @@ from tenantry.members.errors import (
     NotAMember,
     UniqueRoleTaken,
 )
+from tenantry.members.listing import MAX_PAGE as MAX_PAGE
+from tenantry.members.listing import MemberPage as MemberPage
+from tenantry.members.listing import MemberSort as MemberSort
+from tenantry.members.listing import MemberView as MemberView
+from tenantry.members.listing import all_members
+from tenantry.members.listing import get_member as get_member
+from tenantry.members.listing import holding_role as holding_role
+from tenantry.members.listing import member_filters as member_filters
+from tenantry.members.listing import member_page as member_page
 from tenantry.members.models import CrossOrgRole, MemberPermission, MemberRole, Membership
 from tenantry.members.seats import require_free
 from tenantry.orgs.models import Organization
 from tenantry.policy.model import MembershipMode, Policy
 from tenantry.writes import Actor, lock_org, record
-
-
-@dataclass(frozen=True, slots=True)
-class MemberView:
-    user_id: str
-    email: str
-    name: str
-    roles: tuple[str, ...]
-    permissions: tuple[str, ...]
-    joined_at: datetime
-    last_active_at: datetime | None
 
 
 def _target(
@@ -66,20 +62,33 @@ def _owners_after(
     changes: dict[str, tuple[set[str], set[str]] | None],
 ) -> int:
     """How many owners the org would have if each user id in ``changes`` got the given
-    (roles, permissions), or left (None)."""
+    (roles, permissions), or left (None): one count over the owner role's (or permission's)
+    index for everyone else, the changed members judged by what they would hold."""
     kind = session.get_one(Organization, org_id).kind
-    count = 0
-    for membership in session.scalars(select(Membership).where(Membership.org_id == org_id)):
-        if membership.user_id in changes:
-            change = changes[membership.user_id]
-            if change is None:
-                continue
-            roles, perms = change
-        else:
-            roles = _rows.role_names(session, membership.id)
-            perms = _rows.permission_ids(session, membership.id)
-        count += rules.is_owner(policy, kind, roles, perms)
-    return count
+    owner_role = policy.owner_role_for(kind)
+    others = Membership.user_id.not_in(list(changes)) if changes else true()
+    if owner_role is not None:
+        count = (
+            select(func.count())
+            .select_from(MemberRole)
+            .join(Membership, Membership.id == MemberRole.membership_id)
+            .where(MemberRole.org_id == org_id, MemberRole.role == owner_role, others)
+        )
+    else:
+        count = (
+            select(func.count())
+            .select_from(MemberPermission)
+            .join(Membership, Membership.id == MemberPermission.membership_id)
+            .where(
+                Membership.org_id == org_id,
+                MemberPermission.permission == (policy.owner.permission or ""),
+                others,
+            )
+        )
+    unchanged = session.scalar(count) or 0
+    return unchanged + sum(
+        rules.is_owner(policy, kind, *change) for change in changes.values() if change is not None
+    )
 
 
 def _check_last_owner(
@@ -278,14 +287,19 @@ def remove_members(
         rules.check_can_manage(policy, actor_snap, snap, "remove")
         targets.append((membership, snap, user))
     _check_last_owner(session, policy, org_id, dict.fromkeys(user_ids))
-    for membership, snap, user in targets:
-        session.execute(
-            delete(CrossOrgRole).where(
-                CrossOrgRole.org_id == org_id, CrossOrgRole.user_id == user.id
-            )
+    # two statements for any number of members; the cascades take their grants with them
+    session.execute(
+        delete(CrossOrgRole).where(
+            CrossOrgRole.org_id == org_id, CrossOrgRole.user_id.in_(list(user_ids))
         )
-        session.delete(membership)
-        session.flush()
+    )
+    session.execute(
+        delete(Membership).where(Membership.id.in_([m.id for m, _, _ in targets])),
+        execution_options={"synchronize_session": False},
+    )
+    for membership, _, _ in targets:
+        session.expunge(membership)
+    for _, snap, user in targets:
         record(
             session,
             actor=actor,
@@ -332,7 +346,7 @@ def transfer_ownership(
         everything = {p.id for p in policy.org_permissions}
         rules.check_grant_within(policy, actor_snap, policy.mask_of(everything))
         _rows.set_permissions(session, membership, everything)
-        after = {"permissions": sorted(everything)}
+        after: dict[str, object] = {"permissions": sorted(everything)}
     else:
         owner_role = policy.owner_role_for(org.kind)
         if owner_role is None:
@@ -356,13 +370,15 @@ def transfer_ownership(
         single = policy.membership is MembershipMode.ONE_ROLE
         # a unique owner role moves; a shared one stays with its holders unless the
         # operator named what the previous owner(s) become
+        became: dict[str, list[str]] = {}  # the previous owners' new roles (audit history)
         for old in previous:
             if policy.roles[owner_role].unique or previous_owner_role is not None:
                 kept = set() if single else _rows.role_names(session, old.id) - {owner_role}
                 _rows.set_roles(session, policy, old, kept | {fallback})
+                became[old.user_id] = sorted(kept | {fallback})
         target_roles = {owner_role} if single else set(target_snap.roles) | {owner_role}
         _rows.set_roles(session, policy, membership, target_roles)
-        after = {"roles": sorted(target_roles)}
+        after = {"roles": sorted(target_roles), "previous_owners": became}
     record(
         session,
         actor=actor,
@@ -375,59 +391,7 @@ def transfer_ownership(
     )
 
 
-def list_members(
-    session: Session,
-    org_id: str,
-    *,
-    role: str | None = None,
-    after_user_id: str | None = None,
-    limit: int | None = None,
-) -> list[MemberView]:
-    """Members ordered by email, optionally those holding ``role``; cursor = last user id."""
-    query = (
-        select(Membership, User)
-        .join(User, User.id == Membership.user_id)
-        .where(Membership.org_id == org_id)
-        .order_by(User.email, User.id)
-    )
-    if role is not None:
-        query = query.where(
-            Membership.id.in_(select(MemberRole.membership_id).where(MemberRole.role == role))
-        )
-    if after_user_id is not None:
-        last_email = session.scalar(select(User.email).where(User.id == after_user_id))
-        if last_email is not None:
-            query = query.where(
-                (User.email > last_email) | ((User.email == last_email) & (User.id > after_user_id))
-            )
-    if limit is not None:
-        query = query.limit(limit)
-    rows = session.execute(query).all()
-    ids = [m.id for m, _ in rows]
-    roles: dict[str, list[str]] = {}
-    perms: dict[str, list[str]] = {}
-    if ids:
-        for mid, name in session.execute(
-            select(MemberRole.membership_id, MemberRole.role).where(
-                MemberRole.membership_id.in_(ids)
-            )
-        ):
-            roles.setdefault(mid, []).append(name)
-        for mid, pid in session.execute(
-            select(MemberPermission.membership_id, MemberPermission.permission).where(
-                MemberPermission.membership_id.in_(ids)
-            )
-        ):
-            perms.setdefault(mid, []).append(pid)
-    return [
-        MemberView(
-            user_id=u.id,
-            email=u.email,
-            name=u.name,
-            roles=tuple(sorted(roles.get(m.id, []))),
-            permissions=tuple(sorted(perms.get(m.id, []))),
-            joined_at=m.created_at,
-            last_active_at=u.last_active_at,
-        )
-        for m, u in rows
-    ]
+def list_members(session: Session, org_id: str, *, role: str | None = None) -> list[MemberView]:
+    """Every member ordered by email, optionally those holding ``role`` (small organizations
+    and exports; pages: :func:`member_page`)."""
+    return all_members(session, org_id, role=role)

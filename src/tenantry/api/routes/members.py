@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 from tenantry.api import schemas
 from tenantry.api.deps import App, OrgAccess, OrgContext, OrgViewer, Tx
 from tenantry.api.route import ApiRoute
-from tenantry.consistency import FULLY_CONSISTENT
-from tenantry.errors import Invalid, NotFound
+from tenantry.errors import NotFound
 from tenantry.members import service as members
 from tenantry.members.errors import MemberNotFound, NotAMember
 
@@ -42,29 +41,39 @@ def list_members(
             max_length=128, description="Only members who hold this permission here, by any path"
         ),
     ] = None,
-    cursor: Annotated[
-        str | None, Query(max_length=320, description="The last email of the previous page")
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="Only members whose email or name starts with this (any case)",
+        ),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    sort: Annotated[
+        members.MemberSort, Query(description="email, name or joined (ties by user id)")
+    ] = "email",
+    order: Annotated[Literal["asc", "desc"], Query()] = "asc",
+    cursor: Annotated[
+        str | None,
+        Query(max_length=2000, description="The next_cursor of the previous page, unchanged"),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=members.MAX_PAGE)] = 100,
 ) -> schemas.MemberPage:
     """Needs the policy's view permission (every member's, on the presets; never a
-    cross-organization role's alone). ``permission=P`` answers "who can do P here"."""
-    if role is not None and role not in t.policy.roles:
-        raise Invalid(f"Unknown role {role!r}.")
-    views = members.list_members(s, ctx.org_id, role=role)
-    if permission is not None:
-        if permission not in t.policy.permissions:
-            raise Invalid(f"Unknown permission {permission!r}.")
-        # a read: as fresh as the rows beside it
-        holders = set(t.authz.lookup_subjects(permission, ctx.org_id, consistency=FULLY_CONSISTENT))
-        views = [v for v in views if v.user_id in holders]
-    if cursor is not None:  # members are ordered by their (unique) email
-        views = [v for v in views if v.email > cursor]
-    page = views[:limit]
-    more = len(views) > limit
-    return schemas.MemberPage(
-        items=[_out(v) for v in page], next_cursor=page[-1].email if more else None
+    cross-organization role's alone). ``permission=P`` answers "who can do P here". Pages
+    are read along an index: a page costs the same in an organization of any size."""
+    where = members.member_filters(s, t.policy, ctx.org_id, role=role, permission=permission)
+    page = members.member_page(
+        s,
+        ctx.org_id,
+        where=where,
+        search=q,
+        sort=sort,
+        descending=order == "desc",
+        cursor=cursor,
+        limit=limit,
     )
+    return schemas.MemberPage(items=[_out(v) for v in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/{user_id}", summary="One member")
@@ -76,10 +85,10 @@ def read_member(user_id: str, ctx: OrgAccess, t: App, s: Tx) -> schemas.MemberOu
 
 
 def _member(user_id: str, ctx: OrgContext, s: Session) -> schemas.MemberOut:
-    for view in members.list_members(s, ctx.org_id):
-        if view.user_id == user_id:
-            return _out(view)
-    raise NotFound("No such member in this organization.")
+    try:
+        return _out(members.get_member(s, ctx.org_id, user_id))
+    except MemberNotFound:
+        raise NotFound("No such member in this organization.") from None
 
 
 @router.patch("/{user_id}", summary="Change a member's roles or direct permissions")
