@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 
+from tenantry import clock
 from tenantry.accounts.models import User
 from tenantry.accounts.service import create_user
 from tenantry.core import Tenantry
@@ -24,12 +25,22 @@ def actor(user: User) -> Actor:
 
 
 def make_user(
-    t: Tenantry, email: str | None = None, *, name: str = "Test User", password: str | None = None
+    t: Tenantry,
+    email: str | None = None,
+    *,
+    name: str = "Test User",
+    password: str | None = None,
+    verified: bool = True,
 ) -> User:
+    """An account; its address counts as confirmed unless ``verified=False`` (tests about
+    verification)."""
     with t.db.transaction() as s:
-        return create_user(
+        user = create_user(
             s, email=email or f"user{next(_seq)}@example.com", name=name, password=password
         )
+        if verified:
+            user.email_verified_at = clock.now()
+        return user
 
 
 def make_org(

@@ -11,7 +11,11 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from tenantry.accounts.guessing import PasswordGuesses
+from tenantry.accounts.links import LinkGuessing
+from tenantry.accounts.mail import AccountMail
+from tenantry.accounts.reset import ResetRequests
 from tenantry.accounts.sessions import SignIn
+from tenantry.accounts.two_factor import CodeGuesses
 from tenantry.authz.service import Authorizer
 from tenantry.deployment import bind_policy
 from tenantry.invitations.links import LinkGuard
@@ -65,6 +69,11 @@ class Tenantry:
         self.link_guard = LinkGuard(self.throttles)
         self.webhooks = webhooks or WebhookConfig()
         self.deliveries = Deliveries(self.db, self.authz, self.sealer, self.webhooks)
+        # accounts: the mail with their links, and the budgets for asking and guessing
+        self.account_mail = AccountMail(base_url, self.sealer)
+        self.account_links = LinkGuessing(self.throttles)
+        self.resets = ResetRequests(self.throttles)
+        self.code_guesses = CodeGuesses(self.throttles)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, migrate: bool = True) -> Tenantry:

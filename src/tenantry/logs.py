@@ -13,8 +13,10 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-# tni_ (invitation), tns_ (session), tnk_ (API key): keep the lookup, drop the secret
-_TOKEN = re.compile(r"\b(tn[iks]_[0-9a-f]{16}_)[A-Za-z0-9_-]+")
+# tni_ (invitation), tns_ (session), tnk_ (API key), and the account links: tnv_ (verify),
+# tnr_ (reset), tnc_ (claim), tne_ (email change), tnf_ (second factor). Keep the lookup,
+# drop the secret.
+_TOKEN = re.compile(r"\b(tn[ikscvrcef]_[0-9a-f]{16}_)[A-Za-z0-9_-]+")
 
 
 def redact(text: str) -> str:

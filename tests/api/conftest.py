@@ -6,10 +6,13 @@ import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
+from tenantry import clock
+from tenantry.accounts.service import find_by_email
 from tenantry.api.app import create_app
 from tenantry.api.schemas import SignedInOut
 from tenantry.client import Client, calls
@@ -52,11 +55,45 @@ class Api:
         return Client(http=self.http)
 
     def sign_up(
-        self, email: str | None = None, name: str = "Test User", org: str | None = None
+        self,
+        email: str | None = None,
+        name: str = "Test User",
+        org: str | None = None,
+        *,
+        verified: bool = True,
     ) -> Account:
+        """Sign up over HTTP, then sign in. The address is marked confirmed directly in the
+        database (a factory step: ``verified=False`` where the test is about verification)."""
         email = email or f"user{next(_seq)}@example.com"
-        signed = self.anonymous.send(calls.sign_up(email, name, PASSWORD, org))
-        return Account(Client(token=signed.token, http=self.http), signed)
+        self.anonymous.send(calls.sign_up(email, name, PASSWORD, org))
+        if verified:
+            mark_address_verified(self.t, email)
+        signed = self.anonymous.send(calls.sign_in(email, PASSWORD))
+        client = Client(token=signed.token, http=self.http)
+        mine = client.send(calls.me()).organizations
+        signed = signed.model_copy(update={"organization": mine[0] if mine else None})
+        return Account(client, signed)
+
+
+def sign_up_and_in(http: Any, email: str = "o@example.com") -> tuple[str, str | None]:
+    """Over any HTTP client (a real server too): sign up, sign in; the session token and
+    the organization sign-up made (None where the policy makes none)."""
+    signup = {"email": email, "name": "O", "password": PASSWORD}
+    answer = http.post("/v1/auth/signup", json=signup)
+    assert answer.status_code == 202, answer.text
+    signin = http.post("/v1/auth/signin", json={"email": email, "password": PASSWORD})
+    assert signin.status_code == 200, signin.text
+    token = str(signin.json()["token"])
+    me = http.get("/v1/me", headers={"Authorization": f"Bearer {token}"}).json()
+    orgs = me["organizations"]
+    return token, (orgs[0]["org_id"] if orgs else None)
+
+
+def mark_address_verified(t: Tenantry, email: str) -> None:
+    with t.db.transaction() as s:
+        user = find_by_email(s, email)
+        assert user is not None, email
+        user.email_verified_at = clock.now()
 
 
 @pytest.fixture

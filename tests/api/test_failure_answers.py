@@ -23,7 +23,7 @@ from tenantry.core import Tenantry
 from tenantry.mail.transports import MailboxTransport
 from tenantry.settings import Settings
 from tenantry.store.db import DEFAULT_POOL_TIMEOUT
-from tests.api.conftest import PASSWORD
+from tests.api.conftest import PASSWORD, sign_up_and_in
 from tests.api.test_live_server import free_port
 
 # -- connection-pool exhaustion ---------------------------------------------------------------
@@ -77,11 +77,8 @@ def hold_every_connection(t: Tenantry) -> list[Any]:
 
 
 def sign_up(http: Any) -> dict[str, Any]:
-    answer = http.post(
-        "/v1/auth/signup", json={"email": "o@example.com", "name": "O", "password": PASSWORD}
-    )
-    assert answer.status_code == 201, answer.text
-    return answer.json()  # type: ignore[no-any-return]
+    token, org_id = sign_up_and_in(http)
+    return {"token": token, "organization": {"org_id": org_id}}
 
 
 def test_an_exhausted_pool_answers_503_retry_with_retry_after_quickly(small_pool):

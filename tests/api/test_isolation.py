@@ -28,6 +28,23 @@ UNSCOPED = {
     ("POST", "/v1/me/password"),
     ("GET", "/v1/policy"),
     ("GET", "/v1/orgs"),
+    # the account's own: links (their authority is the secret), sessions, two-factor, trail
+    ("POST", "/v1/auth/verify"),
+    ("POST", "/v1/auth/claim"),
+    ("POST", "/v1/auth/password-reset"),
+    ("POST", "/v1/auth/password-reset/complete"),
+    ("POST", "/v1/auth/signin/second-factor"),
+    ("POST", "/v1/me/verification"),
+    ("GET", "/v1/me/sessions"),
+    ("DELETE", "/v1/me/sessions/{session_id}"),  # another's id: tests/api/test_account_sessions
+    ("POST", "/v1/me/sessions/end-others"),
+    ("PATCH", "/v1/me/name"),
+    ("POST", "/v1/me/email"),
+    ("POST", "/v1/me/email/confirm"),
+    ("GET", "/v1/me/audit"),
+    ("POST", "/v1/me/two-factor/setup"),
+    ("POST", "/v1/me/two-factor/enable"),
+    ("POST", "/v1/me/two-factor/disable"),
 }
 # routes whose authority is the invitation link itself (whoever holds it may use it)
 TOKEN_SCOPED = {

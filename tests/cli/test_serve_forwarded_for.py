@@ -54,9 +54,11 @@ def _sign_up(http: httpx.Client, email: str, forwarded: str | None = None) -> tu
     headers = {"X-Forwarded-For": forwarded} if forwarded else {}
     body = {"email": email, "name": "Owner", "password": PASSWORD, "organization_name": "Acme"}
     response = http.post("/v1/auth/signup", json=body, headers=headers)
-    assert response.status_code == 201, response.text
-    signed = response.json()
-    return signed["token"], signed["organization"]["org_id"]
+    assert response.status_code == 202, response.text
+    signin = {"email": email, "password": PASSWORD}
+    token = http.post("/v1/auth/signin", json=signin, headers=headers).json()["token"]
+    me = http.get("/v1/me", headers={"Authorization": f"Bearer {token}", **headers}).json()
+    return token, me["organizations"][0]["org_id"]
 
 
 def _audited_addresses(server: Server, forwarded: str) -> set[str | None]:

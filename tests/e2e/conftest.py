@@ -12,7 +12,15 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 
 from tenantry.api.app import create_app
 from tenantry.core import Tenantry
@@ -97,3 +105,26 @@ def chromium(playwright: Playwright) -> Iterator[Browser]:
     )
     yield browser
     browser.close()
+
+
+def sign_up_and_in(page: Page, base: str, *, name: str, email: str, password: str, org: str) -> str:
+    """The sign-up form (which answers "check your inbox" for every address), then the
+    sign-in form, then the new organization's page; its URL."""
+    page.goto(base + "/signup")
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_label("Organization name").fill(org)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+    page.get_by_role("link", name="sign in").click()
+    sign_in(page, email, password)
+    page.get_by_role("link", name=org).click()
+    expect(page.get_by_role("heading", name=org)).to_be_visible()
+    return page.url
+
+
+def sign_in(page: Page, email: str, password: str) -> None:
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()

@@ -17,21 +17,16 @@ from collections.abc import Iterator
 from playwright.sync_api import Browser, Page, expect
 
 from tenantry.orgs.models import Organization
-from tests.e2e.conftest import Live, free_port, watch_csp
+from tests.e2e.conftest import Live, free_port, sign_up_and_in, watch_csp
 from tests.factories import add_member, make_user
 
 PASSWORD = "correct horse battery staple"
 
 
 def _sign_up(page: Page, base: str) -> str:
-    page.goto(base + "/signup")
-    page.get_by_label("Your name").fill("Olive Owner")
-    page.get_by_label("Email").fill("olive@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Organization name").fill("Olive Co")
-    page.get_by_role("button", name="Sign up").click()
-    expect(page.get_by_role("heading", name="Olive Co")).to_be_visible()
-    return page.url
+    return sign_up_and_in(
+        page, base, name="Olive Owner", email="olive@example.com", password=PASSWORD, org="Olive Co"
+    )
 
 
 def test_the_dashboard_works_under_its_content_security_policy(

@@ -107,18 +107,27 @@ def prove_password_change(
     twice: about a second). Wrong current passwords spend the sign-in budgets of the
     account and client (``guesses``), so a stolen session cannot guess without limit."""
     check_strength(new)  # a refusal that costs nothing: not a guess, and no hash
+    stored = prove_password(db, guesses, user_id=user_id, password=current, ip=ip)
+    return ProvenChange(user_id, stored, hash_new_password(new))
+
+
+def prove_password(
+    db: Database, guesses: PasswordGuesses, *, user_id: str, password: str, ip: str | None
+) -> str:
+    """Check the account's current password with no connection held, counted like a
+    sign-in (WrongPassword, or 429 past the budgets); returns the stored hash it matched."""
     with db.reading() as s:
         user = s.get(User, user_id)
         if user is None:
             raise NotFound("No such user.")
         account, stored = user.email, user.password_hash
     guesses.check(account, ip, refusal="Too many wrong passwords")
-    ok = verify_password(stored, current)  # a dummy hash when there is none: same time
+    ok = verify_password(stored, password)  # a dummy hash when there is none: same time
     if stored is None or not ok:
         guesses.failed(account, ip)
         raise WrongPassword("The current password is not right.")
     guesses.succeeded(account, ip)
-    return ProvenChange(user_id, stored, hash_new_password(new))
+    return stored
 
 
 def apply_password_change(session: Session, change: ProvenChange) -> None:

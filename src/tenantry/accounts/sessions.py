@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tenantry import clock, tokens
+from tenantry.accounts import links
 from tenantry.accounts.emails import normalize_email
 from tenantry.accounts.guessing import PasswordGuesses
 from tenantry.accounts.models import AuthSession, User
@@ -30,6 +31,18 @@ class BadCredentials(DomainError):
     kind = Kind.UNAUTHENTICATED
 
 
+class SecondFactorRequired(DomainError):
+    """The password was right and the account has two-factor sign-in: finish with a code
+    and the ``challenge`` in the details (single use, five minutes)."""
+
+    code = "SECOND_FACTOR_REQUIRED"
+    kind = Kind.UNAUTHENTICATED
+
+
+def device_of(user_agent: str | None) -> str | None:
+    return user_agent[:300] if user_agent else None
+
+
 @dataclass(frozen=True, slots=True)
 class Signed:
     session: AuthSession
@@ -44,10 +57,20 @@ class SignIn:
     def __init__(self, guesses: PasswordGuesses) -> None:
         self.guesses = guesses
 
-    def __call__(self, db: Database, *, email: str, password: str, ip: str | None) -> Signed:
+    def __call__(
+        self,
+        db: Database,
+        *,
+        email: str,
+        password: str,
+        ip: str | None,
+        user_agent: str | None = None,
+    ) -> Signed:
         """No database connection is held while the password is verified (argon2 is slow by
         design): the account is read in one short transaction and the session written in
-        another, so a burst of sign-ins cannot drain the connection pool."""
+        another, so a burst of sign-ins cannot drain the connection pool. An account with
+        two-factor sign-in gets no session here: SecondFactorRequired carries a challenge
+        for ``two_factor.finish_sign_in``."""
         try:
             address = normalize_email(email)
         except Invalid:
@@ -68,10 +91,24 @@ class SignIn:
             # deactivated, or the password changed, while the hash was being verified
             if current is None or not current.is_active or current.password_hash != stored:
                 raise BadCredentials("Wrong email or password.")
-            return start_session(s, current, ip=ip)
+            if current.totp_enabled_at is None:
+                return start_session(s, current, ip=ip, user_agent=user_agent)
+            challenge = links.issue(
+                s,
+                links.SECOND_FACTOR,
+                email=current.email,
+                user_id=current.id,
+                payload={"user_agent": device_of(user_agent)},
+            )
+        raise SecondFactorRequired(
+            "Enter the code from your authenticator app (or a recovery code).",
+            challenge=challenge.token,
+        )
 
 
-def start_session(session: Session, user: User, *, ip: str | None) -> Signed:
+def start_session(
+    session: Session, user: User, *, ip: str | None, user_agent: str | None = None
+) -> Signed:
     """A fresh session (a new id every time: no fixation)."""
     issued = tokens.issue(TOKEN_KIND)
     now = clock.now()
@@ -83,6 +120,7 @@ def start_session(session: Session, user: User, *, ip: str | None) -> Signed:
         last_seen_at=now,
         expires_at=now + ABSOLUTE,
         ip=ip,
+        user_agent=device_of(user_agent),
         csrf_token=secrets.token_urlsafe(32),
     )
     session.add(row)
@@ -140,3 +178,34 @@ def end_all_sessions(session: Session, user_id: str, *, keep: str | None = None)
         query = query.where(AuthSession.id != keep)
     result = session.execute(query.values(revoked_at=clock.now()))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def live_sessions(session: Session, user_id: str) -> list[AuthSession]:
+    """The account's sessions that still let someone in, newest activity first."""
+    now = clock.now()
+    rows = session.scalars(
+        select(AuthSession)
+        .where(
+            AuthSession.user_id == user_id,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > now,
+            AuthSession.last_seen_at > now - IDLE,
+        )
+        .order_by(AuthSession.last_seen_at.desc(), AuthSession.id)
+    )
+    return list(rows)
+
+
+def end_one(session: Session, user_id: str, session_id: str) -> bool:
+    """End one of the account's own sessions; False if it names none of them (or it had
+    ended already)."""
+    result = session.execute(
+        update(AuthSession)
+        .where(
+            AuthSession.id == session_id,
+            AuthSession.user_id == user_id,
+            AuthSession.revoked_at.is_(None),
+        )
+        .values(revoked_at=clock.now())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

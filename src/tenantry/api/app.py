@@ -23,9 +23,12 @@ from tenantry.api.routes import (
     invitations,
     lookups,
     members,
+    my_account,
     orgs,
     policy,
+    recovery,
     resources,
+    two_factor,
     webhooks,
 )
 from tenantry.core import Tenantry
@@ -73,6 +76,9 @@ def create_app(tenantry: Tenantry | None = None, settings: Settings | None = Non
     }
     for module in (
         accounts,
+        recovery,  # account links: confirm, claim, password reset
+        my_account,  # sessions, name, email, the account's audit trail
+        two_factor,
         orgs,
         members,
         invitations,

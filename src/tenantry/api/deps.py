@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenantry import consistency
 from tenantry.accounts import sessions
 from tenantry.accounts.models import AuthSession, User
+from tenantry.accounts.two_factor import require_for_org
 from tenantry.apikeys import service as apikeys
 from tenantry.apikeys.models import ApiKey
 from tenantry.authz.keys import key_snapshot
@@ -21,6 +23,7 @@ from tenantry.core import Tenantry
 from tenantry.engine.evaluate import org_mask
 from tenantry.engine.snapshot import AccessSnapshot
 from tenantry.errors import DomainError, Kind, NotFound, PermissionDenied
+from tenantry.orgs.models import Organization
 from tenantry.tokens import matches_plain
 from tenantry.writes import Actor, changed_revisions
 
@@ -113,9 +116,13 @@ class Principal:
 
     @property
     def user_id(self) -> str:
+        return self.user_record.id
+
+    @property
+    def user_record(self) -> User:
         if self.user is None:
             raise PermissionDenied("This needs a signed-in user, not an API key.")
-        return self.user.id
+        return self.user
 
 
 def _bearer(request: Request) -> str | None:
@@ -193,6 +200,12 @@ def resolve_org_context(t: Tenantry, principal: Principal, org_id: str) -> OrgCo
     mask = org_mask(t.policy, snap)
     if not snap.is_member and not mask:
         raise NotFound("No such organization.")
+    if principal.user is not None and principal.user.totp_enabled_at is None:
+        with t.db.reading() as s:  # people only: an API key has no second factor to show
+            required = s.scalar(
+                select(Organization.require_two_factor).where(Organization.id == org_id)
+            )
+        require_for_org(principal.user, bool(required))
     return OrgContext(org_id, principal, snap, mask)
 
 

@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
 
-from tenantry.api import schemas
+from tenantry.api import account_schemas, schemas
 
 T = TypeVar("T")
 
@@ -42,11 +42,12 @@ def _params(**values: Any) -> dict[str, Any]:
 
 def sign_up(
     email: str, name: str, password: str, organization_name: str | None = None
-) -> Call[schemas.SignedInOut]:
+) -> Call[account_schemas.SignUpAcceptedOut]:
+    """Answered alike for every address (202); sign in afterwards."""
     body = schemas.SignUpIn(
         email=email, name=name, password=password, organization_name=organization_name
     )
-    return Call("POST", "/v1/auth/signup", schemas.SignedInOut, _body(body))
+    return Call("POST", "/v1/auth/signup", account_schemas.SignUpAcceptedOut, _body(body))
 
 
 def sign_in(email: str, password: str) -> Call[schemas.SignedInOut]:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from tenantry import clock, tokens
 from tenantry.accounts.emails import InvalidEmail, normalize_email
 from tenantry.accounts.models import User
+from tenantry.accounts.verification import mark_verified
 from tenantry.authz.actors import actor_snapshot
 from tenantry.authz.keys import key_snapshot
 from tenantry.authz.loader import org_node, resource_node
@@ -469,6 +470,8 @@ def accept(
     inv.pending_email = None
     inv.accepted_at = clock.now()
     inv.accepted_by = user.id
+    # the link came to the address: using it proves the mailbox
+    mark_verified(session, user, actor=joiner, how="invitation link")
     session.flush()
     record(
         session,

@@ -8,7 +8,18 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from tenantry.web import account, audit, invite_link, invites, orgs, settings, team, webhooks
+from tenantry.web import (
+    account,
+    account_page,
+    audit,
+    invite_link,
+    invites,
+    orgs,
+    recovery,
+    settings,
+    team,
+    webhooks,
+)
 from tenantry.web._errors import install as install_error_pages
 from tenantry.web._render import HERE
 from tenantry.web._security import SecurityHeaders
@@ -18,7 +29,18 @@ from tenantry.web.docs import router as docs_router
 def install(app: FastAPI) -> None:
     """Mount the dashboard's pages and its static files on the service's app, with the
     browser security headers on every response."""
-    for module in (account, orgs, team, invites, settings, invite_link, audit, webhooks):
+    for module in (
+        account,
+        recovery,
+        account_page,
+        orgs,
+        team,
+        invites,
+        settings,
+        invite_link,
+        audit,
+        webhooks,
+    ):
         app.include_router(module.router)
     app.include_router(docs_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -13,12 +13,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 
+from tenantry.accounts.two_factor import TwoFactorRequired
 from tenantry.api.errors import STATUS
 from tenantry.api.text import refuse_unstorable_text
 from tenantry.errors import DomainError
 from tenantry.web._auth import CsrfRejected, LoginRequired
 from tenantry.web._errors import error_page
-from tenantry.web._render import htmx_error, is_htmx
+from tenantry.web._render import htmx_error, is_htmx, redirect
 
 log = logging.getLogger("tenantry.web")
 
@@ -59,6 +60,8 @@ class WebRoute(APIRoute):
                 return _login_redirect(request)
             except CsrfRejected:
                 return await failure(request, CSRF_MESSAGE, 403, "Form refused")
+            except TwoFactorRequired as exc:  # the organization's rule: lead them to set it up
+                return redirect("/account#two-factor", notice=exc.message)
             except DomainError as exc:
                 return await failure(request, exc.message, STATUS[exc.kind])
             except RequestValidationError as exc:

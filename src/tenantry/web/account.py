@@ -1,4 +1,5 @@
-"""Sign in, sign up (which creates your own organization), sign out."""
+"""Sign in (with a second factor where the account has one), sign up (which creates your
+own organization), sign out."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from tenantry.accounts import sessions
+from tenantry.accounts import sessions, two_factor
 from tenantry.accounts.models import AuthSession
 from tenantry.accounts.passwords import hash_new_password
 from tenantry.api.deps import SESSION_COOKIE, App, client_ip
@@ -71,7 +72,15 @@ def login(request: Request, form: PreSessionForm, t: App) -> Response:
     target = safe_next(str(form.get("next", "")))
     try:
         signed = t.sign_in(
-            t.db, email=email, password=str(form.get("password", "")), ip=client_ip(request)
+            t.db,
+            email=email,
+            password=str(form.get("password", "")),
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent"),
+        )
+    except sessions.SecondFactorRequired as exc:
+        return pre_session_page(
+            request, "login_code.html", challenge=exc.details["challenge"], next=target
         )
     except DomainError as exc:
         headers = {}
@@ -88,6 +97,38 @@ def login(request: Request, form: PreSessionForm, t: App) -> Response:
         )
         response.headers.update(headers)
         return response
+    return signed_in_redirect(request, target, signed.token)
+
+
+@router.post("/login/code")
+def login_code(request: Request, form: PreSessionForm, t: App) -> Response:
+    """The second step of a sign-in with two-factor: the code, and the challenge the
+    password step put in the page."""
+    challenge = str(form.get("challenge", ""))
+    target = safe_next(str(form.get("next", "")))
+    try:
+        signed = two_factor.finish_sign_in(
+            t.db,
+            t.sealer,
+            t.code_guesses,
+            challenge=challenge,
+            code=str(form.get("code", "")),
+            ip=client_ip(request),
+        )
+    except two_factor.WrongCode as exc:
+        return pre_session_page(
+            request, "login_code.html", 401, error=exc.message, challenge=challenge, next=target
+        )
+    except DomainError as exc:  # the challenge is spent or expired: start again
+        return pre_session_page(
+            request,
+            "login.html",
+            STATUS[exc.kind],
+            error=f"{exc.message} Sign in again.",
+            next=target,
+            email="",
+            joins_by=joined_by_invitation(t.policy),
+        )
     return signed_in_redirect(request, target, signed.token)
 
 
@@ -111,6 +152,7 @@ def signup(request: Request, form: PreSessionForm, t: App) -> Response:
             done = sign_up(
                 s,
                 t.authz,
+                t.account_mail,
                 email=values["email"],
                 name=values["name"],
                 password=password,
@@ -126,8 +168,14 @@ def signup(request: Request, form: PreSessionForm, t: App) -> Response:
             values=values,
             joins_by=joined_by_invitation(t.policy),
         )
-    landing = f"/orgs/{done.organization.id}" if done.organization else "/orgs"
-    return signed_in_redirect(request, landing, done.signed.token)
+    t.deliver_mail(only=[done.message_id])
+    # the same page for every address: it tells nobody which ones have accounts
+    return redirect("/signup/sent")
+
+
+@router.get("/signup/sent")
+def signup_sent(request: Request) -> Response:
+    return render(request, "signup_sent.html")
 
 
 @router.post("/logout")

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from tenantry.accounts import sessions
 from tenantry.accounts.models import User
 from tenantry.accounts.passwords import hash_new_password
-from tenantry.accounts.service import create_user, find_by_email
+from tenantry.accounts.service import create_user
+from tenantry.accounts.verification import has_verified_account, reclaim
 from tenantry.api.deps import App, client_ip
 from tenantry.api.errors import STATUS
 from tenantry.api.routes.accounts import set_session_cookie
@@ -32,6 +33,7 @@ from tenantry.web._auth import CheckedForm, MaybeViewer, PreSessionForm, SignedI
 from tenantry.web._render import redirect, render
 from tenantry.web._route import WebRoute
 from tenantry.web.account import pre_session_page
+from tenantry.writes import Actor
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 Token = Annotated[str, Path(min_length=1, max_length=200)]
@@ -72,7 +74,7 @@ def _offer(t: Tenantry, s: Session, inv: Invitation) -> dict[str, Any]:
         "inviter": inviter.name if inviter else None,
         "offer": labels,
         "expires_at": inv.expires_at,
-        "account_exists": find_by_email(s, inv.email) is not None,
+        "account_exists": has_verified_account(s, inv.email),
     }
 
 
@@ -142,6 +144,8 @@ def sign_up(token: Token, request: Request, form: PreSessionForm, t: App) -> Res
         with t.db.transaction() as s:
             inv = invitations.find_by_token(s, token)
             invitations.check_usable(inv)
+            # the link proves the mailbox: an unverified account holding the address loses it
+            reclaim(s, address=inv.email, actor=Actor(None, inv.email, ip), how="invitation link")
             user = create_user(s, email=inv.email, name=name, password=password)
             invitations.accept(s, t.authz, token=token, user=user, ip=ip)
             signed = sessions.start_session(s, user, ip=ip)

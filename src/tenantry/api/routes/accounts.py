@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Request, Response
 
 from tenantry.accounts import sessions
 from tenantry.accounts.passwords import hash_new_password
 from tenantry.accounts.service import apply_password_change, prove_password_change
+from tenantry.api import account_schemas as accounts
 from tenantry.api import schemas
 from tenantry.api.deps import SESSION_COOKIE, App, CurrentPrincipal, CurrentUser, Tx, client_ip
 from tenantry.api.idempotency import OwnTx
@@ -40,39 +41,59 @@ def signed_out(
     )
 
 
-@router.post("/auth/signup", status_code=201, summary="Create an account and its organization")
+SIGNED_UP = (
+    "Check your inbox: we sent a message to {email}. New here? It holds the link that "
+    "confirms your address; you can sign in meanwhile."
+)
+
+
+@router.post(
+    "/auth/signup", status_code=202, summary="Create an account (answered alike for any address)"
+)
 def sign_up(
-    body: schemas.SignUpIn, request: Request, response: Response, t: App, write: OwnTx
-) -> schemas.SignedInOut:
-    """Signing up creates your own organization and makes you its owner (or administrator
-    with every permission, per the policy) — unless the policy's organizations always have a
-    parent (the marketplace's customers), where the new account joins by invitation."""
+    body: schemas.SignUpIn, request: Request, background: BackgroundTasks, t: App, write: OwnTx
+) -> accounts.SignUpAcceptedOut:
+    """A new address gets an account (unverified: it can sign in, but nothing is given to it
+    by email until it is confirmed), its own organization where the policy lets one stand
+    alone, and an email with the confirmation link. An address that has an account gets an
+    email saying so instead, and one an unverified account holds gets a link to claim it:
+    the answer is the same in every case, so it tells nobody which addresses have accounts.
+    Sign in afterwards with the password."""
     password = hash_new_password(body.password)  # argon2 before the write: no lock held
     with write() as s:
         done = signup.sign_up(
             s,
             t.authz,
+            t.account_mail,
             email=body.email,
             name=body.name,
             password=password,
             organization_name=body.organization_name,
             ip=client_ip(request),
         )
-    set_session_cookie(request, response, done.signed.token)
-    org = done.organization
-    summary = (
-        schemas.MembershipSummary(org_id=org.id, name=org.name, kind=org.kind) if org else None
-    )
-    return signed_out(done.signed, summary)
+    # no consistency token (header or field): only a new address makes an organization, so
+    # one would tell the addresses apart
+    request.state.revisions = {}
+    # sent after the answer, so its time (an SMTP round trip) is in no answer
+    background.add_task(t.deliver_mail, [done.message_id])
+    return accounts.SignUpAcceptedOut(email=done.email, message=SIGNED_UP.format(email=done.email))
 
 
 @router.post("/auth/signin", summary="Sign in with email and password")
 def sign_in(
     body: schemas.SignInIn, request: Request, response: Response, t: App
 ) -> schemas.SignedInOut:
-    """Failed attempts are throttled per account and per client address (429, Retry-After)."""
+    """Failed attempts are throttled per account and per client address (429, Retry-After).
+    An account with two-factor sign-in answers 401 ``SECOND_FACTOR_REQUIRED`` with a
+    ``challenge`` in the details: finish at ``POST /v1/auth/signin/second-factor``."""
     # no route transaction: sign-in opens its own short ones around the password check
-    signed = t.sign_in(t.db, email=body.email, password=body.password, ip=client_ip(request))
+    signed = t.sign_in(
+        t.db,
+        email=body.email,
+        password=body.password,
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+    )
     set_session_cookie(request, response, signed.token)
     return signed_out(signed)
 

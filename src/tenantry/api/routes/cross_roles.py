@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 
 from tenantry.accounts.models import User
 from tenantry.accounts.service import find_by_email
+from tenantry.accounts.verification import require_verified
 from tenantry.api import schemas
 from tenantry.api.deps import App, OrgAccess, OrgContext, Tx, require
 from tenantry.api.route import ApiRoute
@@ -45,6 +46,7 @@ def grant_cross_role(
     user = find_by_email(s, body.email)
     if user is None:
         raise Invalid("No account has this email address.")
+    require_verified(user, "roles are granted")
     row = cross_org.grant(
         s, t.authz, actor=ctx.principal.actor, org_id=ctx.org_id, user_id=user.id, role=body.role
     )

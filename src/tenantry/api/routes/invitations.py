@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from tenantry.accounts import sessions
 from tenantry.accounts.models import User
 from tenantry.accounts.passwords import hash_new_password
-from tenantry.accounts.service import create_user, find_by_email
+from tenantry.accounts.service import create_user
+from tenantry.accounts.verification import has_verified_account, reclaim
 from tenantry.api import schemas
 from tenantry.api.deps import App, CurrentUser, OrgAccess, OrgContext, Tx, client_ip, require
 from tenantry.api.idempotency import OwnTx
@@ -21,6 +22,7 @@ from tenantry.core import Tenantry
 from tenantry.invitations import service as invitations
 from tenantry.invitations.models import Invitation
 from tenantry.orgs.service import get_org
+from tenantry.writes import Actor
 
 router = APIRouter(tags=["invitations"], route_class=ApiRoute)
 Inviter = Annotated[OrgContext, Depends(require(lambda t: t.policy.invite_permission))]
@@ -135,7 +137,7 @@ def preview(token: GuardedToken, s: Tx) -> schemas.InvitationPreviewOut:
         roles=list(inv.roles),
         invited_by=inviter.name if inviter else None,
         expires_at=inv.expires_at,
-        account_exists=find_by_email(s, inv.email) is not None,
+        account_exists=has_verified_account(s, inv.email),
     )
 
 
@@ -169,6 +171,13 @@ def sign_up_and_accept(
     with write() as s:
         inv = invitations.find_by_token(s, token)
         invitations.check_usable(inv)
+        # the link proves the mailbox: an unverified account holding the address loses it
+        reclaim(
+            s,
+            address=inv.email,
+            actor=Actor(None, inv.email, client_ip(request)),
+            how="invitation link",
+        )
         user = create_user(s, email=inv.email, name=body.name, password=password)
         invitations.accept(s, t.authz, token=token, user=user, ip=client_ip(request))
         signed = sessions.start_session(s, user, ip=client_ip(request))

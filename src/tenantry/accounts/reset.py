@@ -1,0 +1,78 @@
+"""Forgotten passwords: a reset link mailed to the address (single use, one hour), asked
+for with the same answer whether the address has an account or not, and throttled per
+address and per client in the store every process shares."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tenantry.accounts import links
+from tenantry.accounts.emails import normalize_email
+from tenantry.accounts.mail import AccountMail
+from tenantry.accounts.models import User
+from tenantry.accounts.passwords import HashedPassword
+from tenantry.accounts.sessions import end_all_sessions
+from tenantry.accounts.trail import record_account
+from tenantry.accounts.verification import mark_verified
+from tenantry.throttles.errors import TooManyAttempts
+from tenantry.throttles.service import Throttle, WindowStore, hit_each, longest_wait
+from tenantry.writes import Actor
+
+PER_ADDRESS = 3  # reset mails to one address per hour
+PER_CLIENT = 10  # reset requests from one client address per hour, over every address
+WINDOW_SECONDS = 3600.0
+
+
+class ResetRequests:
+    def __init__(self, store: WindowStore) -> None:
+        self.store = store
+        self.per_address = Throttle(store, "reset-address", PER_ADDRESS, WINDOW_SECONDS)
+        self.per_client = Throttle(store, "reset-client", PER_CLIENT, WINDOW_SECONDS)
+
+    def admit(self, address: str, client: str | None) -> None:
+        """Count this request, or refuse it (429) when either budget is spent. Known and
+        unknown addresses count alike, so the refusal tells nothing either."""
+        keys = ((self.per_address, address), (self.per_client, client or "-"))
+        wait = longest_wait(self.store, keys)
+        if wait is not None:
+            raise TooManyAttempts(
+                f"Too many password reset requests; try again in {wait} seconds.",
+                retry_after=wait,
+            )
+        hit_each(self.store, keys)
+
+
+def request_reset(session: Session, mail: AccountMail, *, email: str) -> str | None:
+    """Queue a reset link to an active account's address; the outbox message id, or None
+    when the address has no account (the caller answers the same either way)."""
+    address = normalize_email(email)
+    user = session.scalar(select(User).where(User.email == address))
+    if user is None or not user.is_active:
+        return None
+    link = links.issue(session, links.RESET, email=address, user_id=user.id)
+    return mail.reset(session, to=address, token=link.token)
+
+
+def complete_reset(
+    session: Session, *, token: str, password: HashedPassword, ip: str | None
+) -> tuple[User, int]:
+    """Set the new password (hashed before this transaction), end every session of the
+    account, and count the address as proved: the link came to it. Returns the user and
+    how many sessions ended."""
+    row = links.spend(session, links.RESET, token)
+    user = session.get(User, row.user_id) if row.user_id else None
+    if user is None or not user.is_active or user.email != row.email:
+        raise links.LinkNotFound("This link is not valid.")
+    user.password_hash = password.value
+    ended = end_all_sessions(session, user.id)
+    actor = Actor(user.id, user.email, ip)
+    record_account(
+        session,
+        actor=actor,
+        user_id=user.id,
+        action="account.password_reset",
+        after={"ended_sessions": ended},
+    )
+    mark_verified(session, user, actor=actor, how="password reset link")
+    return user, ended

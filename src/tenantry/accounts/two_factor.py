@@ -1,0 +1,188 @@
+"""Two-factor sign-in with TOTP (RFC 6238, ``pyotp``): set up with a QR code, enabled once
+a code was proved, with ten recovery codes shown once and kept as hashes. Wrong codes are
+throttled per account in the store every process shares."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pyotp
+import segno
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from tenantry import clock, tokens
+from tenantry.accounts import links, sessions
+from tenantry.accounts.models import RecoveryCode, User
+from tenantry.accounts.trail import record_account
+from tenantry.errors import Conflict, DomainError, Kind
+from tenantry.sealing import Sealer
+from tenantry.store.db import Database
+from tenantry.throttles.errors import TooManyAttempts
+from tenantry.throttles.service import Throttle, WindowStore
+from tenantry.writes import Actor
+
+ISSUER = "Tenantry"
+RECOVERY_CODES = 10
+WRONG_CODES = 5  # per account in the window, sign-in and set-up together
+WINDOW_SECONDS = 900.0
+
+
+class WrongCode(DomainError):
+    code = "WRONG_CODE"
+    kind = Kind.UNAUTHENTICATED
+
+
+class TwoFactorState(Conflict):
+    code = "TWO_FACTOR_STATE"
+
+
+class TwoFactorRequired(DomainError):
+    """An organization requires two-factor sign-in of its members, and this one has none."""
+
+    code = "TWO_FACTOR_REQUIRED"
+    kind = Kind.FORBIDDEN
+
+
+class CodeGuesses:
+    def __init__(self, store: WindowStore) -> None:
+        self.wrong = Throttle(store, "second-factor", WRONG_CODES, WINDOW_SECONDS)
+
+    def check(self, user_id: str) -> None:
+        wait = self.wrong.retry_after(user_id)
+        if wait is not None:
+            raise TooManyAttempts(
+                f"Too many wrong codes; try again in {wait} seconds.", retry_after=wait
+            )
+
+    def failed(self, user_id: str) -> None:
+        self.wrong.hit(user_id)
+
+
+def _totp(sealer: Sealer, user: User) -> pyotp.TOTP | None:
+    secret = sealer.unseal(user.totp_secret_sealed)
+    return pyotp.TOTP(secret) if secret else None
+
+
+def begin_setup(session: Session, sealer: Sealer, user: User) -> tuple[str, str, str]:
+    """A new secret, kept sealed and not yet in force: (secret, otpauth URI, QR code as an
+    SVG data URI). Setting up again replaces a secret that was never confirmed."""
+    if user.totp_enabled_at is not None:
+        raise TwoFactorState("Two-factor sign-in is on already; turn it off first to renew it.")
+    secret = pyotp.random_base32()
+    user.totp_secret_sealed = sealer.seal(secret)
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+    qr = segno.make(uri, error="m").svg_data_uri(scale=4)
+    return secret, uri, qr
+
+
+def _new_recovery_codes(session: Session, user_id: str) -> list[str]:
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
+    codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(4)}" for _ in range(RECOVERY_CODES)]
+    session.add_all(RecoveryCode(user_id=user_id, code_hash=tokens.digest(c)) for c in codes)
+    return codes
+
+
+def _proves(session: Session, sealer: Sealer, user: User, code: str) -> bool:
+    """A current TOTP code (one step of clock drift either way), or an unused recovery
+    code, which this spends."""
+    code = code.strip().replace(" ", "")
+    totp = _totp(sealer, user)
+    if totp is not None and code.isdigit() and totp.verify(code, valid_window=1):
+        return True
+    row = session.scalar(
+        select(RecoveryCode)
+        .where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_hash == tokens.digest(code.lower()),
+            RecoveryCode.used_at.is_(None),
+        )
+        .with_for_update()
+    )
+    if row is None:
+        return False
+    row.used_at = clock.now()
+    return True
+
+
+@contextmanager
+def guarded(guesses: CodeGuesses, user_id: str) -> Iterator[None]:
+    """Check the budget before, count a wrong code after: wrap it around (outside) the
+    write transaction, since the throttle's store writes in a unit of its own."""
+    guesses.check(user_id)
+    try:
+        yield
+    except WrongCode:
+        guesses.failed(user_id)
+        raise
+
+
+def enable(session: Session, sealer: Sealer, user: User, code: str, *, actor: Actor) -> list[str]:
+    """Turn it on with a code from the app that scanned the set-up; the recovery codes are
+    returned this once and kept only as hashes."""
+    if user.totp_enabled_at is not None:
+        raise TwoFactorState("Two-factor sign-in is on already.")
+    totp = _totp(sealer, user)
+    if totp is None:
+        raise TwoFactorState("Start the set-up first: it shows the code to scan.")
+    if not (code.strip().isdigit() and totp.verify(code.strip(), valid_window=1)):
+        raise WrongCode("That code is not right; check the app's clock and try the next one.")
+    user.totp_enabled_at = clock.now()
+    codes = _new_recovery_codes(session, user.id)
+    record_account(session, actor=actor, user_id=user.id, action="account.two_factor_enabled")
+    return codes
+
+
+def disable(session: Session, sealer: Sealer, user: User, code: str, *, actor: Actor) -> None:
+    """Turn it off; needs a current code or a recovery code."""
+    if user.totp_enabled_at is None:
+        raise TwoFactorState("Two-factor sign-in is off already.")
+    if not _proves(session, sealer, user, code):
+        raise WrongCode("That code is not right.")
+    user.totp_enabled_at = None
+    user.totp_secret_sealed = None
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    record_account(session, actor=actor, user_id=user.id, action="account.two_factor_disabled")
+
+
+def finish_sign_in(
+    db: Database,
+    sealer: Sealer,
+    guesses: CodeGuesses,
+    *,
+    challenge: str,
+    code: str,
+    ip: str | None,
+) -> sessions.Signed:
+    """The second step of a sign-in: the challenge the password step answered, and a code.
+    A wrong code leaves the challenge usable (until the throttle or its five minutes end)."""
+    with db.reading() as s:
+        row = links.find(s, links.SECOND_FACTOR, challenge)
+        links.check_usable(row)
+        user_id = row.user_id
+    assert user_id is not None
+    guesses.check(user_id)
+    with db.transaction() as s:
+        row = links.find(s, links.SECOND_FACTOR, challenge, lock=True)
+        links.check_usable(row)
+        user = s.get(User, user_id)
+        if user is None or not user.is_active or user.totp_enabled_at is None:
+            raise links.LinkNotFound("This sign-in is not valid any more; sign in again.")
+        ok = _proves(s, sealer, user, code)
+        if ok:
+            row.used_at = clock.now()
+            agent = (row.payload or {}).get("user_agent")
+            return sessions.start_session(s, user, ip=ip, user_agent=agent)
+    guesses.failed(user_id)
+    raise WrongCode("That code is not right.")
+
+
+def require_for_org(user: User | None, org_requires: bool) -> None:
+    if org_requires and user is not None and user.totp_enabled_at is None:
+        raise TwoFactorRequired(
+            "This organization requires two-factor sign-in of its members. Turn it on in "
+            "your account (/account, Two-factor sign-in), then come back.",
+            setup="/account#two-factor",
+        )
