@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,23 +73,41 @@ class Live:
 
 
 @pytest.fixture
-def live(database: Database, tmp_path: Path) -> Iterator[Live]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    mailbox = tmp_path / "mailbox"
-    t = Tenantry(database, "distribu", base_url=base, mail=MailboxTransport(mailbox))
-    app = create_app(t, Settings.load({"TENANTRY_POLICY": "distribu"}))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield Live(base, mailbox, t)
-    server.should_exit = True
-    thread.join(timeout=10)
-    t.authz.close()
+def live_for(database: Database, tmp_path: Path) -> Iterator[Callable[[str], Live]]:
+    """``live_for("dystr")``: the service with that policy on a loopback port (one a test)."""
+    stops: list[Callable[[], None]] = []
+
+    def start(policy: str) -> Live:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        mailbox = tmp_path / "mailbox"
+        t = Tenantry(database, policy, base_url=base, mail=MailboxTransport(mailbox))
+        app = create_app(t, Settings.load({"TENANTRY_POLICY": policy}))
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.02)
+
+        def stop() -> None:
+            server.should_exit = True
+            thread.join(timeout=10)
+            t.authz.close()
+
+        stops.append(stop)
+        return Live(base, mailbox, t)
+
+    yield start
+    for stop in stops:
+        stop()
+
+
+@pytest.fixture
+def live(live_for: Callable[[str], Live]) -> Live:
+    return live_for("distribu")
 
 
 @pytest.fixture(scope="session")

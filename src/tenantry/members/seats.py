@@ -39,8 +39,8 @@ def require_free(session: Session, org: Organization, adding: int = 1) -> None:
     if used + adding > org.seat_cap:
         raise SeatLimit(
             f"The plan allows {org.seat_cap} seats and {used} are taken (members and pending "
-            f"invitations); {adding} more do not fit. Cancel an unused invitation or upgrade "
-            "the plan.",
+            f"invitations); {adding} more do not fit. Cancel an unused invitation or remove a "
+            "member first.",
             seat_cap=org.seat_cap,
             seats_used=used,
             requested=adding,

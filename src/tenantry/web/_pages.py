@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from tenantry.accounts.models import User
 from tenantry.api.errors import STATUS
@@ -13,6 +14,8 @@ from tenantry.apikeys import service as apikeys
 from tenantry.core import Tenantry
 from tenantry.errors import DomainError
 from tenantry.invitations import service as invitations
+from tenantry.members import service as members
+from tenantry.members.seats import seats_used
 from tenantry.orgs.service import get_org
 from tenantry.web import _audit_tab as audit_tab
 from tenantry.web import _webhook_tab as webhook_tab
@@ -55,7 +58,9 @@ def _tab_data(request: Request, view: OrgView, tab: str) -> dict[str, Any]:
     t, org_id = view.t, view.ctx.org_id
     with t.db.reading() as s:
         if tab == "members":
-            return {"rows": view.member_rows(s), "resources": view.visible_resources(s)}
+            rows = view.member_rows(s)
+            seats = seat_meter(s, org_id, len(rows))
+            return {"rows": rows, "resources": view.visible_resources(s), "seats": seats}
         if tab == "invitations":
             pending = []
             for inv in invitations.pending(s, org_id):
@@ -67,7 +72,9 @@ def _tab_data(request: Request, view: OrgView, tab: str) -> dict[str, Any]:
                     {"inv": inv, "inviter": inviter.email if inviter else "operator", "link": link}
                 )
             names = {r.id: r.name for r in view.visible_resources(s)}
-            return {"pending": pending, "resource_names": names}
+            members_count = len(members.list_members(s, org_id))
+            seats = seat_meter(s, org_id, members_count)
+            return {"pending": pending, "resource_names": names, "seats": seats}
         if tab == "resources":
             return {"resources": view.visible_resources(s)}
         if tab == "api-keys":
@@ -77,6 +84,13 @@ def _tab_data(request: Request, view: OrgView, tab: str) -> dict[str, Any]:
         if tab == "webhooks":
             return webhook_tab.tab_data(s, org_id)
     raise AssertionError(tab)
+
+
+def seat_meter(s: Session, org_id: str, members_count: int) -> dict[str, int | None]:
+    """Members + pending invitations against the plan's cap (None: no cap)."""
+    used = seats_used(s, org_id)
+    cap = get_org(s, org_id).seat_cap
+    return {"members": members_count, "pending": used - members_count, "used": used, "cap": cap}
 
 
 def org_page(
@@ -112,14 +126,15 @@ def org_page(
 
 
 def refused(
-    request: Request, view: OrgView, viewer: Viewer, tab: str, exc: DomainError
+    request: Request, view: OrgView, viewer: Viewer, tab: str, exc: DomainError, **extra: Any
 ) -> Response:
     """A service said no: htmx shows the message in the page's message area; a plain form
-    post gets the tab again with the message on top, and the refusal's status."""
+    post gets the tab again with the message on top, and the refusal's status (``extra``:
+    what the page shows again, such as the form as it was typed)."""
     status = STATUS[exc.kind]
     if is_htmx(request):
         return htmx_error(request, exc.message, status)
-    return org_page(request, view, viewer, tab, status, error=exc.message)
+    return org_page(request, view, viewer, tab, status, error=exc.message, **extra)
 
 
 def done(view: OrgView, tab: str, notice: str) -> Response:

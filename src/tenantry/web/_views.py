@@ -25,6 +25,23 @@ from tenantry.resources.models import Resource
 from tenantry.resources.visibility import can_see
 
 
+def _capped(spec: ResourceType, org_roles: frozenset[str], role: str) -> str | None:
+    """The resource role an explicit ``role`` really gives under the type's caps, when the
+    caps take something away; None when they do not."""
+    caps = [spec.caps[r] for r in org_roles if r in spec.caps]
+    if not spec.caps or role not in spec.roles:
+        return None
+    ceiling = 0
+    for cap in caps:
+        ceiling |= spec.roles[cap].mask
+    given = spec.roles[role].mask
+    if given & ~ceiling == 0:
+        return None
+    kept = given & ceiling
+    fits = [name for name, r in spec.roles.items() if r.mask & ~kept == 0]
+    return max(fits, key=lambda name: spec.roles[name].mask.bit_count(), default=None) or role
+
+
 def allowed(check: Callable[[], object]) -> bool:
     try:
         check()
@@ -39,6 +56,13 @@ class Access:
     spec: ResourceType
     role: str | None  # the member's role on it (explicit, else derived), None = no access
     derived: bool
+    # an explicit role the organization role caps: what it really gives (Dystr: a Viewer
+    # given Editor on an invite-only Workspace can only view)
+    capped_to: str | None = None
+
+    @property
+    def effective(self) -> str | None:
+        return self.capped_to or self.role
 
 
 @dataclass
@@ -143,7 +167,7 @@ class OrgView:
         spec = self.policy.resource_types[res.type]
         explicit = snap.resource_roles.get(res.id)
         if explicit is not None:
-            return Access(res, spec, explicit, False)
+            return Access(res, spec, explicit, False, _capped(spec, snap.roles, explicit))
         excluded = snap.exclusions.get(res.id, frozenset())
         for rule in rules_reaching(spec, snap.roles, res.visibility):
             if not (rule.removable and rule.grant in excluded):
@@ -195,6 +219,23 @@ class OrgView:
             row.access = [a for a in (self.access_of(target, r) for r in listed) if a.role]
             rows.append(row)
         return rows
+
+    def role_meaning(self, role: Role) -> str:
+        """What holding ``role`` gives, in words: its description, the resources it reaches
+        automatically, and the caps it puts on resource roles given by hand."""
+        words = [f"{role.label}: {role.description}" if role.description else role.label]
+        for rtype in self.policy.resource_types.values():
+            for rule in rtype.rules:
+                if role.name in rule.org_roles:
+                    where = {"organization": "organization-wide "}.get(rule.visibility or "", "")
+                    words.append(
+                        f"automatically {rtype.roles[rule.grant].label} on every "
+                        f"{where}{rtype.label}"
+                    )
+            cap = rtype.caps.get(role.name)
+            if cap is not None:
+                words.append(f"at most {rtype.roles[cap].label} on any {rtype.label} given by hand")
+        return "; ".join(words) + "."
 
     def role_options(self, row: MemberRow) -> list[Role]:
         """The dropdown: the member's current role(s) and every role the viewer may give."""

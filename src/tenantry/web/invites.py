@@ -44,6 +44,22 @@ def _offer(
     return roles, sorted(perms), grants
 
 
+def typed(form: FormData) -> dict[str, object]:
+    """The invite form as it was filled in, to show it again after a refusal."""
+    return {
+        "emails": str(form.get("emails", "")),
+        "role": str(form.get("role", "")),
+        "roles": [str(r) for r in form.getlist("role")],
+        "permissions": [str(p) for p in form.getlist("permission")],
+        "template": str(form.get("template", "")),
+        "resources": {
+            key.removeprefix("resource:"): str(value)
+            for key, value in form.multi_items()
+            if key.startswith("resource:")
+        },
+    }
+
+
 @router.get("/invitations")
 def invitations_tab(org_id: str, request: Request, viewer: SignedIn, t: App) -> Response:
     return org_page(request, org_view(t, viewer, org_id), viewer, "invitations")
@@ -68,8 +84,8 @@ def invite(org_id: str, request: Request, form: CheckedForm, viewer: SignedIn, t
                 permissions=perms,
                 resource_grants=grants,
             )
-    except DomainError as exc:
-        return refused(request, view, viewer, "members", exc)
+    except DomainError as exc:  # the dialog opens again with what was typed
+        return refused(request, view, viewer, "members", exc, form=typed(form))
     t.deliver_mail(only=[r.message_id for r in results if r.message_id])
     shown = []
     with t.db.reading() as s:
