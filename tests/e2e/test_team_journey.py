@@ -32,6 +32,7 @@ def test_invite_join_change_role_and_remove(live: Live, chromium: Browser, tmp_p
         org="Olive Co",
     )
 
+    owner.get_by_role("button", name="Invite members").click()  # the invite dialog
     owner.get_by_label("Email addresses").fill("newbie@example.com")
     owner.get_by_label("Role").select_option("member")
     owner.get_by_role("button", name="Send invitations").click()
