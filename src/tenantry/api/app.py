@@ -14,6 +14,7 @@ from tenantry import web
 from tenantry.api import errors, idempotency, openapi
 from tenantry.api.consistency import ConsistencyHeader
 from tenantry.api.routes import (
+    access_history,
     accounts,
     apikeys,
     audit,
@@ -89,6 +90,7 @@ def create_app(tenantry: Tenantry | None = None, settings: Settings | None = Non
         audit,
         changes,
         webhooks,
+        access_history,
         policy,
     ):
         app.include_router(module.router, responses=documented)

@@ -7,10 +7,15 @@ from typing import Annotated
 import typer
 
 from tenantry.accounts.service import user_by_email
+from tenantry.audit import history
+from tenantry.audit.service import make_filter, parse_time
 from tenantry.authz.loader import resource_node
 from tenantry.cli._context import state
 from tenantry.cli._output import echo_table
+from tenantry.core import Tenantry
+from tenantry.errors import Invalid
 from tenantry.engine.evaluate import explain, org_sources, resource_sources
+from tenantry.orgs.service import get_org
 from tenantry.resources.service import list_resources
 
 
@@ -18,10 +23,21 @@ def access(
     ctx: typer.Context,
     user_email: Annotated[str, typer.Argument(help="The user's email.")],
     org_id: Annotated[str, typer.Argument(help="The organization's id.")],
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="An instant (ISO 8601, no zone = UTC): what the user could do then, with "
+            "the grant, who made it and its audit event (organization permissions).",
+        ),
+    ] = None,
 ) -> None:
     """The user's effective permissions in the organization (with the role, grant or rule
     behind each), then every resource with what they hold on it and why."""
     t = state(ctx).tenantry()
+    if at is not None:
+        access_then(t, user_email, org_id, at)
+        return
     policy = t.policy
     with t.db.sessions() as s:
         user = user_by_email(s, user_email)
@@ -55,3 +71,34 @@ def access(
             ]
         )
     echo_table(["type", "resource", "permissions", "why"], res_rows)
+
+
+def access_then(t: Tenantry, user_email: str, org_id: str, at: str) -> None:
+    """``--at``: the history replayed from the audit trail (tenantry.audit.history)."""
+    when = make_filter(since=parse_time(at, "--at")).since
+    if when is None:
+        raise Invalid("--at needs an instant, like 2026-12-01T09:30.")
+    with t.db.reading() as s:
+        user = user_by_email(s, user_email)
+        moment, found = history.access_of(s, t.policy, get_org(s, org_id), when, user.id)
+    held = found.holder
+    state_word = "a member" if held.member else "not a member"
+    typer.echo(
+        f"{user.email} at {when.isoformat()}: {state_word}; as of event {moment.last_event_id}"
+    )
+    grants = [
+        [g.kind, g.name, g.since.isoformat(timespec="seconds"), g.granted_by, g.event_id]
+        for g in held.grants.values()
+    ]
+    echo_table(["grant", "name", "since", "granted by", "event"], grants, empty="no grants then")
+    typer.echo("")
+    rows = [
+        [
+            t.policy.permissions[p.permission].label,
+            p.permission,
+            "; ".join(p.reasons),
+            ", ".join(f"{g.name} (event {g.event_id})" for g in p.grants),
+        ]
+        for p in found.permissions
+    ]
+    echo_table(["permission", "id", "why", "grants"], rows, empty="no permissions then")

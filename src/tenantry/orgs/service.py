@@ -96,6 +96,8 @@ def create_org(
             session, policy, org_id=org.id, user_id=creator.id, roles=roles, permissions=permissions
         )
         after["owner"] = creator.email
+        # what the creator was given, for the access history (audit.history)
+        after |= {"owner_id": creator.id, "roles": roles, "permissions": permissions}
     record(
         session,
         actor=actor,
