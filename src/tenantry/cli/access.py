@@ -13,8 +13,8 @@ from tenantry.authz.loader import resource_node
 from tenantry.cli._context import state
 from tenantry.cli._output import echo_table
 from tenantry.core import Tenantry
-from tenantry.errors import Invalid
 from tenantry.engine.evaluate import explain, org_sources, resource_sources
+from tenantry.errors import Invalid
 from tenantry.orgs.service import get_org
 from tenantry.resources.service import list_resources
 
