@@ -42,6 +42,7 @@ UNSCOPED = {
     ("POST", "/v1/me/email"),
     ("POST", "/v1/me/email/confirm"),
     ("GET", "/v1/me/audit"),
+    ("POST", "/v1/me/delete"),
     ("POST", "/v1/me/two-factor/setup"),
     ("POST", "/v1/me/two-factor/enable"),
     ("POST", "/v1/me/two-factor/disable"),

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
-from tenantry.api.schemas import Email, Id, In, Name, NewPassword, Out, Password, Token, Written
+from tenantry.api.schemas import Email, In, Name, NewPassword, Out, Password, Token, Written
 
 
 class SignUpAcceptedOut(Out):
@@ -118,5 +118,5 @@ class LeaveOut(Written):
     left: bool
 
 
-class UserIdOut(Written):
-    user_id: Id
+class DeletedOut(Written):
+    left_organizations: int

@@ -395,3 +395,35 @@ def list_members(session: Session, org_id: str, *, role: str | None = None) -> l
     """Every member ordered by email, optionally those holding ``role`` (small organizations
     and exports; pages: :func:`member_page`)."""
     return all_members(session, org_id, role=role)
+
+
+def leave(session: Session, authz: Authorizer, *, actor: Actor, org_id: str) -> None:
+    """The signed-in member leaves the organization of their own accord (whatever the
+    policy says about removing oneself: leaving is not removing someone). The last holder
+    of the owner role or permission cannot leave (LAST_OWNER). Everything they held there
+    goes at once, as on removal; API keys and webhooks belong to the organization and stay.
+    A caller who is not a member gets the answer of an organization that does not exist."""
+    user_id = actor.user_id
+    membership = session.scalar(
+        select(Membership).where(Membership.org_id == org_id, Membership.user_id == user_id)
+    )
+    if user_id is None or membership is None:
+        raise NotFound("No such organization.")
+    lock_org(session, org_id)
+    membership, snap, user = _target(session, authz, org_id, user_id)
+    _check_last_owner(session, authz.policy, org_id, {user_id: None})
+    session.execute(
+        delete(CrossOrgRole).where(CrossOrgRole.org_id == org_id, CrossOrgRole.user_id == user_id)
+    )
+    session.delete(membership)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        org_id=org_id,
+        action="member.left",
+        target_type="user",
+        target_id=user.id,
+        target=user.email,
+        before={"roles": sorted(snap.roles), "permissions": sorted(snap.direct)},
+    )

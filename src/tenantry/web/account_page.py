@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from tenantry.accounts import email_change, sessions, two_factor
+from tenantry.accounts.closing import delete_account
 from tenantry.accounts.models import User
 from tenantry.accounts.service import (
     apply_password_change,
@@ -19,6 +20,8 @@ from tenantry.accounts.trail import account_events, record_account
 from tenantry.api.deps import App
 from tenantry.api.errors import STATUS
 from tenantry.errors import DomainError
+from tenantry.members import service as members
+from tenantry.orgs.service import orgs_of_user
 from tenantry.text import display_name
 from tenantry.web._auth import CheckedForm, SignedIn, Viewer
 from tenantry.web._render import redirect, render
@@ -32,6 +35,7 @@ def _page(request: Request, t: App, viewer: Viewer, status: int = 200, **extra: 
         user = s.get_one(User, viewer.user.id)
         live = sessions.live_sessions(s, user.id)
         events = account_events(s, user.id, limit=50)
+        mine = orgs_of_user(s, user.id)
         s.expunge_all()
     return render(
         request,
@@ -42,6 +46,7 @@ def _page(request: Request, t: App, viewer: Viewer, status: int = 200, **extra: 
         live=live,
         current=viewer.auth_session.id,
         events=events,
+        mine=mine,
         **extra,
     )
 
@@ -182,3 +187,31 @@ def two_factor_disable(request: Request, viewer: SignedIn, form: CheckedForm, t:
     except DomainError as exc:
         return _page(request, t, viewer, STATUS[exc.kind], error=exc.message)
     return redirect("/account", notice="Two-factor sign-in is off.")
+
+
+@router.post("/account/organizations/{org_id}/leave")
+def leave(org_id: str, request: Request, viewer: SignedIn, form: CheckedForm, t: App) -> Response:
+    try:
+        with t.db.transaction() as s:
+            members.leave(s, t.authz, actor=viewer.principal.actor, org_id=org_id)
+    except DomainError as exc:
+        return _page(request, t, viewer, STATUS[exc.kind], error=exc.message)
+    return redirect("/account", notice="You left the organization.")
+
+
+@router.post("/account/delete")
+def delete(request: Request, viewer: SignedIn, form: CheckedForm, t: App) -> Response:
+    try:
+        prove_password(
+            t.db,
+            t.guesses,
+            user_id=viewer.user.id,
+            password=str(form.get("password", "")),
+            ip=viewer.principal.ip,
+        )
+        with t.db.transaction() as s:
+            user = s.get_one(User, viewer.user.id)
+            delete_account(s, t.authz, user=user, actor=viewer.principal.actor)
+    except DomainError as exc:
+        return _page(request, t, viewer, STATUS[exc.kind], error=exc.message)
+    return redirect("/login", notice="Your account is deleted.")

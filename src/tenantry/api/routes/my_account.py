@@ -1,13 +1,16 @@
 """The signed-in account's own things: its sessions (see, end one, end the others), its
-name and email address, and its audit trail."""
+name and email address, leaving an organization, deleting the account, and its audit
+trail."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
 
 from tenantry.accounts import email_change, sessions
+from tenantry.accounts.closing import delete_account
+from tenantry.accounts.models import User
 from tenantry.accounts.service import prove_password
 from tenantry.accounts.trail import account_events, record_account
 from tenantry.api import account_schemas as accounts
@@ -16,6 +19,7 @@ from tenantry.api.deps import App, CurrentPrincipal, CurrentUser, Tx, client_ip
 from tenantry.api.idempotency import OwnTx
 from tenantry.api.route import ApiRoute
 from tenantry.errors import NotFound
+from tenantry.members import service as members
 from tenantry.text import display_name
 
 router = APIRouter(prefix="/v1/me", tags=["accounts"], route_class=ApiRoute)
@@ -123,6 +127,33 @@ def confirm_email(
             s, token=body.token, user_id=principal.user_id, keep=keep, ip=principal.ip
         )
     return accounts.EndedOut(ended=ended)
+
+
+@router.post("/organizations/{org_id}/leave", summary="Leave an organization")
+def leave(
+    org_id: Annotated[str, Path(max_length=64)], principal: CurrentPrincipal, t: App, s: Tx
+) -> accounts.LeaveOut:
+    """Not as its last owner (409 LAST_OWNER: hand the ownership on first). Everything you
+    held there ends at once; its API keys and webhooks stay with it."""
+    members.leave(s, t.authz, actor=principal.actor, org_id=org_id)
+    return accounts.LeaveOut(org_id=org_id, left=True)
+
+
+@router.post("/delete", summary="Delete my account")
+def delete_me(
+    body: accounts.AccountDeleteIn, principal: CurrentPrincipal, t: App, write: OwnTx
+) -> accounts.DeletedOut:
+    """Needs the password. Refused (409 LAST_OWNER, ``details.organizations`` names them)
+    while you are the last owner of any organization; otherwise you leave every one, every
+    session ends, and the account is disabled with its address released."""
+    prove_password(
+        t.db, t.guesses, user_id=principal.user_id, password=body.password, ip=principal.ip
+    )
+    with write() as s:
+        left = delete_account(
+            s, t.authz, user=s.get_one(User, principal.user_id), actor=principal.actor
+        )
+    return accounts.DeletedOut(left_organizations=left)
 
 
 @router.get("/audit", summary="My account's audit trail")
