@@ -33,6 +33,7 @@ class World:
         """Every page a person can open, signed in as the owner."""
         org = f"/orgs/{self.org_id}"
         pages = ["/orgs", org, f"{org}/invitations", f"{org}/api-keys", f"{org}/audit"]
+        pages.append(f"{org}/settings")
         pages.append(f"{org}/members/{self.member_id}/access")
         if self.live.t.policy.resource_types:
             pages.append(f"{org}/resources")

@@ -23,7 +23,7 @@ from tenantry.web._auth import Viewer, org_access
 from tenantry.web._render import htmx_error, is_htmx, redirect, render
 from tenantry.web._views import OrgView
 
-TABS = ("members", "invitations", "resources", "api-keys", "audit", "webhooks")
+TABS = ("members", "invitations", "resources", "api-keys", "audit", "webhooks", "settings")
 
 
 def org_view(t: Tenantry, viewer: Viewer, org_id: str) -> OrgView:
@@ -46,6 +46,8 @@ def tabs_of(view: OrgView) -> list[tuple[str, str]]:
         out.append(("audit", "Audit log"))
     if view.holds(view.policy.webhooks_permission):
         out.append(("webhooks", "Webhooks"))
+    if view.can_settings:
+        out.append(("settings", "Settings"))
     return out
 
 
@@ -79,6 +81,9 @@ def _tab_data(request: Request, view: OrgView, tab: str) -> dict[str, Any]:
             return {"resources": view.visible_resources(s)}
         if tab == "api-keys":
             return {"keys": apikeys.list_keys(s, org_id)}
+        if tab == "settings":
+            others = [m for m in members.list_members(s, org_id) if m.user_id != view.me.user_id]
+            return {"org": get_org(s, org_id), "others": others}
         if tab == "audit":
             return audit_tab.tab_data(s, t.policy, org_id, request.query_params)
         if tab == "webhooks":

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from tenantry import clock
+from tenantry.orgs.service import orgs_of_user
 
 HERE = Path(__file__).parent
 HTMX = "htmx-2.0.11.min.js"
@@ -58,12 +59,21 @@ def render(
     notice = request.cookies.get(FLASH_COOKIE)
     context.setdefault("notice", unquote(notice) if notice else None)
     context.setdefault("error", None)
+    if context.get("viewer") is not None and "switcher" not in context:
+        context["switcher"] = _switcher(request, context["viewer"].user.id)
     response = templates.TemplateResponse(
         request, name, context, status_code=status_code, headers=headers
     )
     if notice:
         response.delete_cookie(FLASH_COOKIE, path="/")
     return response
+
+
+def _switcher(request: Request, user_id: str) -> list[tuple[str, str]]:
+    """The header's organization switcher: (id, name) of every organization of the viewer."""
+    t = request.app.state.tenantry
+    with t.db.reading() as s:
+        return [(org.id, org.name) for org in orgs_of_user(s, user_id)]
 
 
 def redirect(url: str, notice: str | None = None) -> RedirectResponse:

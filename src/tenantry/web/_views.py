@@ -145,6 +145,26 @@ class OrgView:
     def can_keys(self) -> bool:
         return self.holds(self.policy.api_keys_permission)
 
+    @property
+    def is_owner(self) -> bool:
+        owner = self.policy.owner_role_for(self.org_kind)
+        return owner is not None and owner in self.me.roles
+
+    @property
+    def can_transfer(self) -> bool:
+        """Grant-all policies: a holder of every permission hands them on; operator policies:
+        the owner asks the operator."""
+        if self.policy.transfer_ownership == "grant-all":
+            everything = org_mask(self.policy, self.me)
+            return all(p.mask & everything for p in self.policy.org_permissions)
+        return self.is_owner
+
+    @property
+    def can_settings(self) -> bool:
+        p = self.policy
+        editable = (p.settings_permission, p.profile_permission, p.delete_permission)
+        return any(self.holds(x) for x in editable) or self.can_transfer
+
     def creatable_types(self) -> list[ResourceType]:
         return [r for r in self.policy.resource_types.values() if self.holds(r.create_permission)]
 

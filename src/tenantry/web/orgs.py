@@ -65,6 +65,7 @@ def _page(
         mine=mine,
         kinds=_kinds(t),
         elsewhere=_made_elsewhere(t),
+        kind_labels={name: kind.label for name, kind in t.policy.kinds.items()},
         error=error,
     )
 
