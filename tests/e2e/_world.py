@@ -13,6 +13,7 @@ from tenantry.demo import seed_demo
 from tenantry.invitations import service as invitations
 from tenantry.members.service import list_members
 from tenantry.orgs.models import Organization
+from tenantry.resources.models import Resource
 from tenantry.writes import Actor
 from tests.e2e.conftest import Live
 
@@ -37,6 +38,10 @@ class World:
         pages.append(f"{org}/members/{self.member_id}/access")
         if self.live.t.policy.resource_types:
             pages.append(f"{org}/resources")
+            with self.live.t.db.sessions() as s:
+                first = s.scalar(select(Resource.id).where(Resource.org_id == self.org_id))
+            if first is not None:
+                pages.append(f"{org}/resources/{first}")
         return [*pages, "/no/such/page", f"/orgs/{'0' * 32}"]
 
 

@@ -25,6 +25,7 @@ from tenantry.web._render import HERE
 from tenantry.web._security import SecurityHeaders
 from tenantry.web.docs import router as docs_router
 from tenantry.web.org_settings import router as org_settings_router
+from tenantry.web.resource_page import router as resource_page_router
 
 
 def install(app: FastAPI) -> None:
@@ -45,6 +46,7 @@ def install(app: FastAPI) -> None:
         app.include_router(module.router)
     app.include_router(docs_router)
     app.include_router(org_settings_router)
+    app.include_router(resource_page_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(SecurityHeaders)
     install_error_pages(app)  # pages for browsers where the API answers JSON
