@@ -14,8 +14,9 @@ from pathlib import Path
 from benchmarks.agreement import compare
 from benchmarks.cases import casbin_cases, tenantry_cases
 from benchmarks.dataset import DataSet, Shape, seed
+from benchmarks.orgsize import TARGET_RATIO, measure_sizes, size_table
 from benchmarks.peer import Peer, build_peer
-from benchmarks.pg import ENV, copied_to_postgres
+from benchmarks.pg import ENV, copied_to_postgres, postgres_schema
 from benchmarks.report import table
 from benchmarks.timing import Case, Result, measure
 from benchmarks.workload import Workload, make_workload
@@ -36,6 +37,14 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         help=f"tiny data set ({QUICK}), short repeats: a smoke run (or TENANTRY_BENCH_QUICK=1)",
     )
     parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument(
+        "--sizes",
+        default=None,
+        help="organization sizes for the size table (default 100,1000,10000; quick: 20,40,80)",
+    )
+    parser.add_argument(
+        "--sizes-only", action="store_true", help="print only the organization-size table"
+    )
     return parser.parse_args(argv)
 
 
@@ -69,8 +78,39 @@ def _agree(name: str, t: Tenantry, peer: Peer, data: DataSet, seed_: int, n: int
         raise SystemExit(f"{name} and casbin disagree: the timings would not compare like answers")
 
 
+def _org_sizes(args: argparse.Namespace) -> None:
+    """The organization-size table, on SQLite and (when configured) PostgreSQL."""
+    sizes = [
+        int(n) for n in (args.sizes or ("20,40,80" if args.quick else "100,1000,10000")).split(",")
+    ]
+    repeats = 3 if args.quick else 7
+    tables = []
+    with tempfile.TemporaryDirectory(prefix="tenantry-sizes-") as workdir:
+        url = f"sqlite:///{workdir}/sizes.db"
+        upgrade(url)
+        _say(f"organization sizes {sizes} on SQLite ...")
+        tables.append(size_table("tenantry/sqlite", measure_sizes(url, workdir, sizes, repeats)))
+        pg_url = os.environ.get(ENV)
+        if pg_url:
+            _say(f"organization sizes {sizes} on PostgreSQL ...")
+            with postgres_schema(pg_url):
+                rows = measure_sizes(pg_url, workdir, sizes, repeats)
+            tables.append(size_table("tenantry/pg", rows))
+    print()
+    print("\n\n".join(tables))
+    print()
+    print(
+        f"organization sizes: median of {repeats} requests through the REST API (in-process "
+        f"ASGI), every size in one database; ratio = largest size over smallest "
+        f"(target <= {TARGET_RATIO:g}x); statements = SQL one request sent at the largest."
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     args = _parse(argv)
+    if args.sizes_only:
+        _org_sizes(args)
+        return
     shape = QUICK if args.quick else FULL
     samples, size, repeats, target_s = (200, 100, 3, 0.01) if args.quick else (1000, 1000, 5, 0.15)
     started = time.perf_counter()
@@ -108,6 +148,7 @@ def main(argv: list[str] | None = None) -> None:
             f"median repeat, ops/s its inverse; queries/op counts the SQL statements sent "
             f"(BEGIN aside) over 50 ops. Whole run {time.perf_counter() - started:.0f} s."
         )
+    _org_sizes(args)
 
 
 def _run(cases: list[Case], repeats: int, target_s: float) -> list[Result]:

@@ -17,24 +17,18 @@ ENV = "TENANTRY_BENCH_DATABASE_URL"
 
 
 @contextmanager
-def copied_to_postgres(url: str, source: Database) -> Iterator[None]:
-    """Migrate a fresh schema, copy every table into it; libpq's PGOPTIONS points this
-    process's connections at it until the block ends."""
+def postgres_schema(url: str) -> Iterator[None]:
+    """A fresh, migrated schema of this process's own; libpq's PGOPTIONS points this
+    process's connections at it until the block ends, and it is dropped afterwards."""
     schema = f"tenantry_bench_{os.getpid()}"
     admin = create_engine(url)
     with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     saved = os.environ.get("PGOPTIONS")
     os.environ["PGOPTIONS"] = f"-c search_path={schema}"
     try:
         upgrade(url)
-        target = create_engine(url)
-        with source.engine.connect() as src, target.begin() as dst:
-            for table in metadata.sorted_tables:
-                rows = [dict(r) for r in src.execute(select(table)).mappings()]
-                if rows:
-                    dst.execute(insert(table), rows)
-        target.dispose()
         yield
     finally:
         if saved is None:
@@ -44,3 +38,17 @@ def copied_to_postgres(url: str, source: Database) -> Iterator[None]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@contextmanager
+def copied_to_postgres(url: str, source: Database) -> Iterator[None]:
+    """A fresh schema (:func:`postgres_schema`) with every table of ``source`` copied in."""
+    with postgres_schema(url):
+        target = create_engine(url)
+        with source.engine.connect() as src, target.begin() as dst:
+            for table in metadata.sorted_tables:
+                rows = [dict(r) for r in src.execute(select(table)).mappings()]
+                if rows:
+                    dst.execute(insert(table), rows)
+        target.dispose()
+        yield

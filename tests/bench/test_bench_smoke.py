@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from benchmarks.cases import CASBIN_ROWS, FAST_ROWS, TENANTRY_ROWS
+from benchmarks.orgsize import ROWS as SIZE_ROWS
 from benchmarks.report import HEADERS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,3 +48,11 @@ def test_quick_benchmark_prints_every_row_and_full_agreement() -> None:
         numbers = matching[0].split(label, 1)[1].split()
         assert len(numbers) == len(HEADERS) - 2, matching[0]
         assert float(numbers[2].replace(",", "")) > 0  # µs/op
+
+    # the organization-size table: every operation at the three quick sizes, with its ratio
+    for label in SIZE_ROWS:
+        matching = [r for r in rows if r.startswith("tenantry/sqlite ") and f" {label} " in r]
+        assert len(matching) == 1, f"size row {label} missing from\n{out}"
+        cells = matching[0].split(label, 1)[1].split()
+        assert [cells[i] for i in (1, 3, 5)] == ["ms"] * 3, matching[0]
+        assert all(float(cells[i]) > 0 for i in (0, 2, 4)) and cells[6].endswith("x")
