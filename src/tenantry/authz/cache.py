@@ -1,46 +1,106 @@
-"""In-process caches keyed on organization revisions: access snapshots per (user, org), and
-each organization's resources. Entries are dropped when this process commits a change to an
-organization they were read from; the Authorizer can also validate them against the
-database (other nodes' writes)."""
+"""In-process caches keyed on organization revisions: access snapshots per (user, org), kept
+least-recently-used within a bound in entries and bytes, and each organization's resources.
+Entries are dropped when this process commits a change to an organization they were read
+from; the Authorizer can also validate them against the database (other nodes' writes)."""
 
 from __future__ import annotations
 
+import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
+from contextlib import suppress
 
 from tenantry.engine.snapshot import AccessSnapshot, ResourceNode
 
 
+def entry_bytes(snap: AccessSnapshot) -> int:
+    """About how much memory a cached snapshot holds: the object, its containers and the
+    strings in them (ids shared with other entries are counted in each; an upper bound)."""
+    size = sys.getsizeof(snap) + sys.getsizeof(getattr(snap, "user_id", ""))
+    for name in ("roles", "direct", "cross_roles"):
+        held: frozenset[str] = getattr(snap, name, frozenset())
+        size += sys.getsizeof(held) + sum(sys.getsizeof(x) for x in held)
+    for name in ("resource_roles", "exclusions", "depends_on"):
+        table = getattr(snap, name, {})
+        size += sys.getsizeof(table) + sum(
+            sys.getsizeof(k) + sys.getsizeof(v) for k, v in table.items()
+        )
+    size += sum(sys.getsizeof(a) + sys.getsizeof(a.roles) for a in getattr(snap, "ancestors", ()))
+    return size + _ENTRY_OVERHEAD
+
+
+# the cache's own dictionaries per entry: the key tuple, the entry, the per-org index slot
+_ENTRY_OVERHEAD = 400
+
+
 class SnapshotCache:
-    def __init__(self, max_entries: int = 100_000) -> None:
-        self._entries: dict[tuple[str, str], tuple[AccessSnapshot, int | None]] = {}
+    """Least-recently-used, bounded in entries and in (estimated) bytes: a working set above
+    the bound keeps its most recently used part instead of starting over empty."""
+
+    def __init__(self, max_entries: int = 100_000, max_bytes: int = 256 * 2**20) -> None:
+        self._entries: OrderedDict[tuple[str, str], tuple[AccessSnapshot, int | None]] = (
+            OrderedDict()
+        )
+        self._sizes: dict[tuple[str, str], int] = {}
         self._by_org: dict[str, set[tuple[str, str]]] = {}
         self._lock = threading.Lock()
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self.hits = 0
         self.misses = 0
+        self.evictions = 0
         # bumped by every invalidation: a snapshot loaded across one is not kept, or a
         # removal committed while it was being read would be served from the cache after
         self.epoch = 0
 
+    def __len__(self) -> int:
+        return len(self._entries)
+
     def get(self, key: tuple[str, str]) -> tuple[AccessSnapshot, int | None] | None:
         """The entry and the coherence generation it was last known valid at."""
-        return self._entries.get(key)
+        entry = self._entries.get(key)
+        if entry is not None:
+            # most recently used; dropped by another thread meanwhile, the answer still stands
+            with suppress(KeyError):
+                self._entries.move_to_end(key)
+        return entry
 
     def put(
         self, key: tuple[str, str], snap: AccessSnapshot, *, epoch: int, generation: int | None
     ) -> None:
         """Keep ``snap``, read after ``epoch`` was observed (and known valid at
         ``generation``), unless anything was invalidated since."""
+        size = entry_bytes(snap)
         with self._lock:
             if epoch != self.epoch:
                 return
-            if len(self._entries) >= self.max_entries:
-                self._entries.clear()
-                self._by_org.clear()
+            self._drop(key)
             self._entries[key] = (snap, generation)
+            self._sizes[key] = size
+            self.bytes += size
             for org_id in snap.depends_on:
                 self._by_org.setdefault(org_id, set()).add(key)
+            while self._entries and (
+                len(self._entries) > self.max_entries or self.bytes > self.max_bytes
+            ):
+                oldest = next(iter(self._entries))
+                self._drop(oldest)
+                self.evictions += 1
+
+    def _drop(self, key: tuple[str, str]) -> None:
+        """Forget one entry and its index slots (the lock is held)."""
+        entry = self._entries.pop(key, None)
+        if entry is None:
+            return
+        self.bytes -= self._sizes.pop(key, 0)
+        for org_id in entry[0].depends_on:
+            keys = self._by_org.get(org_id)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._by_org[org_id]
 
     def validated(self, key: tuple[str, str], snap: AccessSnapshot, generation: int) -> None:
         """``snap`` was found current at ``generation``: trust it there without a query."""
@@ -53,14 +113,16 @@ class SnapshotCache:
         with self._lock:
             self.epoch += 1
             for org_id in org_ids:
-                for key in self._by_org.pop(org_id, ()):
-                    self._entries.pop(key, None)
+                for key in list(self._by_org.get(org_id, ())):
+                    self._drop(key)
 
     def clear(self) -> None:
         with self._lock:
             self.epoch += 1
             self._entries.clear()
+            self._sizes.clear()
             self._by_org.clear()
+            self.bytes = 0
 
 
 class ResourceIndex:

@@ -257,17 +257,29 @@ class Authorizer:
         resource_id: str | None,
         session: Session | None,
     ) -> bool:
-        perm = self.policy.permissions[self._permission(permission)]
+        perm = self.policy.permissions.get(permission)
+        if perm is None:
+            raise Invalid(f"Unknown permission {permission!r} in policy {self.policy.name}.")
+        # a cached snapshot keeps its masks (its resources are those of its revision); inside
+        # a write the rows may change under it, so they are worked out afresh there
+        memo = snap.masks if session is None else {}
         if perm.scope == ORGANIZATION:
             if resource_id is not None:
                 raise Invalid(f"{permission} is an organization permission: name no resource.")
-            return bool(org_mask(self.policy, snap) & perm.mask)
+            compiled = memo.get(None)
+            if compiled is None:
+                compiled = memo[None] = (ORGANIZATION, org_mask(self.policy, snap))
+            return bool(compiled[1] & perm.mask)
         if resource_id is None:
             raise Invalid(f"{permission} is a {perm.scope} permission: name the {perm.scope}.")
-        node = self._resource(resource_id, snap, session)
-        if node.type != perm.scope:
-            raise Invalid(f"{permission} applies to a {perm.scope}, not a {node.type}.")
-        return bool(resource_mask(self.policy, snap, node) & perm.mask)
+        compiled = memo.get(resource_id)
+        if compiled is None:
+            node = self._resource(resource_id, snap, session)
+            compiled = memo[resource_id] = (node.type, resource_mask(self.policy, snap, node))
+        scope, mask = compiled
+        if scope != perm.scope:
+            raise Invalid(f"{permission} applies to a {perm.scope}, not a {scope}.")
+        return bool(mask & perm.mask)
 
     def explain(
         self,

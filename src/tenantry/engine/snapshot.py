@@ -49,3 +49,8 @@ class AccessSnapshot:
     exclusions: dict[str, frozenset[str]] = field(default_factory=dict)  # resource id -> roles
     # every organization this snapshot was read from, with the revision it was read at
     depends_on: dict[str, int] = field(default_factory=dict)
+    # the compiled decision: (scope, effective mask) worked out once per cached snapshot
+    # (key None: the organization, else a resource id), so a warm check is a lookup and an AND
+    masks: dict[str | None, tuple[str, int]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
