@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tenantry import clock
 from tenantry.accounts.models import User
 from tenantry.accounts.passwords import verify_password
 from tenantry.accounts.service import create_user, find_by_email
@@ -89,6 +90,7 @@ class _Seeder:
             return existing
         password = demo_password(email)
         user = create_user(self.s, email=email, name=name, password=password)
+        user.email_verified_at = clock.now()  # demo addresses count as confirmed
         self.credentials.append((user.email, password))
         return user
 

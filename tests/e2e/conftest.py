@@ -135,7 +135,7 @@ def sign_up_and_in(page: Page, base: str, *, name: str, email: str, password: st
     page.get_by_label("Organization name").fill(org)
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
-    page.get_by_role("link", name="sign in").click()
+    page.get_by_role("link", name="sign in", exact=True).click()
     sign_in(page, email, password)
     page.get_by_role("link", name=org).click()
     expect(page.get_by_role("heading", name=org)).to_be_visible()
