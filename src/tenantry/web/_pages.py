@@ -12,11 +12,12 @@ from tenantry.accounts.models import User
 from tenantry.api.errors import STATUS
 from tenantry.apikeys import service as apikeys
 from tenantry.core import Tenantry
-from tenantry.errors import DomainError
+from tenantry.errors import DomainError, Invalid
 from tenantry.invitations import service as invitations
 from tenantry.members import service as members
+from tenantry.members.listing import SORTS, member_page
 from tenantry.members.seats import seats_used
-from tenantry.orgs.service import get_org
+from tenantry.orgs.service import get_org, member_count
 from tenantry.web import _audit_tab as audit_tab
 from tenantry.web import _webhook_tab as webhook_tab
 from tenantry.web._auth import Viewer, org_access
@@ -60,9 +61,25 @@ def _tab_data(request: Request, view: OrgView, tab: str) -> dict[str, Any]:
     t, org_id = view.t, view.ctx.org_id
     with t.db.reading() as s:
         if tab == "members":
-            rows = view.member_rows(s)
-            seats = seat_meter(s, org_id, len(rows))
-            return {"rows": rows, "resources": view.visible_resources(s), "seats": seats}
+            listing = member_listing(request)
+            page = member_page(
+                s,
+                org_id,
+                search=listing["q"] or None,
+                sort=listing["sort"],
+                descending=listing["descending"],
+                cursor=listing["cursor"] or None,
+                limit=MEMBERS_PER_PAGE,
+            )
+            rows = view.member_rows(s, views=page.items)
+            seats = seat_meter(s, org_id, member_count(s, org_id))
+            return {
+                "rows": rows,
+                "resources": view.visible_resources(s),
+                "seats": seats,
+                "listing": listing,
+                "next_cursor": page.next_cursor,
+            }
         if tab == "invitations":
             pending = []
             for inv in invitations.pending(s, org_id):
@@ -89,6 +106,23 @@ def _tab_data(request: Request, view: OrgView, tab: str) -> dict[str, Any]:
         if tab == "webhooks":
             return webhook_tab.tab_data(s, org_id)
     raise AssertionError(tab)
+
+
+MEMBERS_PER_PAGE = 50
+
+
+def member_listing(request: Request) -> dict[str, Any]:
+    """The members table's search, order and page, from the query string."""
+    query = request.query_params
+    sort = query.get("sort", "email")
+    if sort not in SORTS:
+        raise Invalid(f"Members sort by {', '.join(SORTS)}, not {sort!r}.")
+    return {
+        "q": query.get("q", "").strip()[:200],
+        "sort": sort,
+        "descending": query.get("dir") == "desc",
+        "cursor": query.get("cursor", ""),
+    }
 
 
 def seat_meter(s: Session, org_id: str, members_count: int) -> dict[str, int | None]:

@@ -19,6 +19,7 @@ from tenantry.engine.snapshot import AccessSnapshot
 from tenantry.errors import DomainError
 from tenantry.members import rules
 from tenantry.members import service as members
+from tenantry.members.listing import MemberView
 from tenantry.policy.model import MembershipMode, Permission, Policy, ResourceType, Role
 from tenantry.resources import service as resources
 from tenantry.resources.models import Resource
@@ -194,12 +195,15 @@ class OrgView:
                 return Access(res, spec, rule.grant, True)
         return Access(res, spec, None, False)
 
-    def member_rows(self, s: Session, only: str | None = None) -> list[MemberRow]:
+    def member_rows(
+        self, s: Session, only: str | None = None, views: list[MemberView] | None = None
+    ) -> list[MemberRow]:
+        """The table's rows: every member, or ``views`` (one page of them)."""
         p, t = self.policy, self.t
         listed = self.visible_resources(s) if p.resource_types else []
         me_id = self.ctx.principal.user_id
         rows = []
-        for v in members.list_members(s, self.ctx.org_id):
+        for v in members.list_members(s, self.ctx.org_id) if views is None else views:
             if only is not None and v.user_id != only:
                 continue
             target = t.authz.snapshot(v.user_id, self.ctx.org_id, s)
