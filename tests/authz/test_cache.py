@@ -1,6 +1,7 @@
-"""The snapshot cache is bounded in entries and bytes, evicts the least recently used entry,
-and a working set above the bound keeps a hit rate near bound / working set instead of
-falling off a cliff (the cache once cleared itself entirely when full)."""
+"""The snapshot cache is bounded in entries and bytes and evicts by CLOCK (an entry read
+since the hand last passed stays, the oldest unread one goes); a working set above the
+bound keeps a hit rate near bound / working set instead of falling off a cliff (the cache
+once cleared itself entirely when full)."""
 
 from __future__ import annotations
 
@@ -25,11 +26,11 @@ def _put(cache: SnapshotCache, snap: AccessSnapshot) -> None:
     cache.put((snap.user_id, snap.org.id), snap, epoch=cache.epoch, generation=0)
 
 
-def test_the_least_recently_used_entry_is_the_one_evicted():
+def test_the_oldest_entry_not_read_since_is_the_one_evicted():
     cache = SnapshotCache(max_entries=3)
     for user in "abc":
         _put(cache, _snap(user))
-    assert cache.get(("a", "org")) is not None  # a is now the most recently used
+    assert cache.get(("a", "org")) is not None  # a was read: it gets a second chance
     _put(cache, _snap("d"))
     assert cache.get(("b", "org")) is None
     assert all(cache.get((u, "org")) is not None for u in "acd")
@@ -47,6 +48,16 @@ def test_the_byte_bound_holds_and_counts_what_is_kept():
     assert entry_bytes(_snap("u00", roles=50)) > one  # bigger snapshots weigh more
 
 
+def test_the_entry_just_put_is_never_the_one_evicted():
+    cache = SnapshotCache(max_entries=2)
+    _put(cache, _snap("a"))
+    _put(cache, _snap("b"))
+    cache.get(("a", "org"))
+    cache.get(("b", "org"))
+    _put(cache, _snap("c"))  # every other entry was read: the hand goes round once
+    assert cache.get(("c", "org")) is not None and len(cache) == 2
+
+
 def test_invalidation_and_eviction_leave_no_index_behind():
     cache = SnapshotCache(max_entries=2)
     _put(cache, _snap("a", "o1"))
@@ -59,7 +70,8 @@ def test_invalidation_and_eviction_leave_no_index_behind():
 
 
 def test_a_working_set_above_the_bound_keeps_most_of_its_hits():
-    """Random access over 150 keys with room for 100: LRU keeps about 100/150 of the hits.
+    """Random access over 150 keys with room for 100: CLOCK, like LRU, keeps about 100/150
+    of the hits.
     Clearing everything when full kept about a third (the cliff)."""
     cache = SnapshotCache(max_entries=100)
     rng = random.Random(7)

@@ -1,5 +1,5 @@
 """In-process caches keyed on organization revisions: access snapshots per (user, org), kept
-least-recently-used within a bound in entries and bytes, and each organization's resources.
+within a bound in entries and bytes (CLOCK eviction), and each organization's resources.
 Entries are dropped when this process commits a change to an organization they were read
 from; the Authorizer can also validate them against the database (other nodes' writes)."""
 
@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable
-from contextlib import suppress
+from dataclasses import dataclass
 
 from tenantry.engine.snapshot import AccessSnapshot, ResourceNode
 
@@ -34,15 +33,22 @@ def entry_bytes(snap: AccessSnapshot) -> int:
 _ENTRY_OVERHEAD = 400
 
 
+@dataclass(slots=True)
+class CacheEntry:
+    snap: AccessSnapshot
+    generation: int | None  # the coherence generation it was last known valid at
+    size: int
+    used: bool = False  # read since it last came round the clock
+
+
 class SnapshotCache:
-    """Least-recently-used, bounded in entries and in (estimated) bytes: a working set above
-    the bound keeps its most recently used part instead of starting over empty."""
+    """Bounded in entries and in (estimated) bytes, evicting by CLOCK (second chance: an
+    entry read since the hand last passed it is kept once more), a close approximation of
+    least-recently-used whose read costs one flag: a working set above the bound keeps most
+    of its hits instead of starting over empty."""
 
     def __init__(self, max_entries: int = 100_000, max_bytes: int = 256 * 2**20) -> None:
-        self._entries: OrderedDict[tuple[str, str], tuple[AccessSnapshot, int | None]] = (
-            OrderedDict()
-        )
-        self._sizes: dict[tuple[str, str], int] = {}
+        self._entries: dict[tuple[str, str], CacheEntry] = {}  # in clock order
         self._by_org: dict[str, set[tuple[str, str]]] = {}
         self._lock = threading.Lock()
         self.max_entries = max_entries
@@ -58,13 +64,12 @@ class SnapshotCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, key: tuple[str, str]) -> tuple[AccessSnapshot, int | None] | None:
-        """The entry and the coherence generation it was last known valid at."""
+    def get(self, key: tuple[str, str]) -> CacheEntry | None:
+        """The entry (its snapshot and the coherence generation it was last known valid at),
+        marked as used."""
         entry = self._entries.get(key)
         if entry is not None:
-            # most recently used; dropped by another thread meanwhile, the answer still stands
-            with suppress(KeyError):
-                self._entries.move_to_end(key)
+            entry.used = True
         return entry
 
     def put(
@@ -77,25 +82,38 @@ class SnapshotCache:
             if epoch != self.epoch:
                 return
             self._drop(key)
-            self._entries[key] = (snap, generation)
-            self._sizes[key] = size
+            self._entries[key] = CacheEntry(snap, generation, size)
             self.bytes += size
             for org_id in snap.depends_on:
                 self._by_org.setdefault(org_id, set()).add(key)
-            while self._entries and (
+            while len(self._entries) > 1 and (
                 len(self._entries) > self.max_entries or self.bytes > self.max_bytes
             ):
-                oldest = next(iter(self._entries))
-                self._drop(oldest)
-                self.evictions += 1
+                self._evict_one(key)
+
+    def _evict_one(self, newest: tuple[str, str]) -> None:
+        """The clock hand: the oldest entry goes unless it was used since the hand last came
+        by (or is the one just put), in which case it moves to the back with its flag cleared
+        (the lock is held)."""
+        while True:
+            oldest = next(iter(self._entries))
+            entry = self._entries[oldest]
+            if entry.used or oldest == newest:
+                entry.used = False
+                del self._entries[oldest]
+                self._entries[oldest] = entry
+                continue
+            self._drop(oldest)
+            self.evictions += 1
+            return
 
     def _drop(self, key: tuple[str, str]) -> None:
         """Forget one entry and its index slots (the lock is held)."""
         entry = self._entries.pop(key, None)
         if entry is None:
             return
-        self.bytes -= self._sizes.pop(key, 0)
-        for org_id in entry[0].depends_on:
+        self.bytes -= entry.size
+        for org_id in entry.snap.depends_on:
             keys = self._by_org.get(org_id)
             if keys is not None:
                 keys.discard(key)
@@ -106,8 +124,8 @@ class SnapshotCache:
         """``snap`` was found current at ``generation``: trust it there without a query."""
         with self._lock:
             entry = self._entries.get(key)
-            if entry is not None and entry[0] is snap:
-                self._entries[key] = (snap, generation)
+            if entry is not None and entry.snap is snap:
+                entry.generation = generation
 
     def invalidate(self, org_ids: Iterable[str]) -> None:
         with self._lock:
@@ -120,7 +138,6 @@ class SnapshotCache:
         with self._lock:
             self.epoch += 1
             self._entries.clear()
-            self._sizes.clear()
             self._by_org.clear()
             self.bytes = 0
 
