@@ -93,3 +93,8 @@ def test_every_action_the_services_record_has_a_phrase():
     }
     organization_actions = {a for a in recorded if not a.startswith(("account.", "user."))}
     assert organization_actions - set(known_actions()) == set()
+
+
+def test_leaving_reads_as_leaving(words):
+    said = words.describe(event("member.left", before={"roles": ["admin"]}, actor_id=CAROL))
+    assert said == "Carol left the organization (holding ADMIN)"

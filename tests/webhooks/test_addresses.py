@@ -168,3 +168,35 @@ def test_a_redirect_to_an_internal_address_is_not_followed(database, tmp_path):
         assert found.last_status_code == 302 and "redirect" in found.last_error
     finally:
         t.close()
+
+
+def test_the_connection_goes_to_the_checked_address_not_a_second_lookup(
+    database, tmp_path, monkeypatch
+):
+    """DNS rebinding between the check and the connection: the system resolver answers a
+    public address to the save and to the delivery's check, loopback after that; only the
+    checked address is ever dialled."""
+    import socket
+
+    real = socket.getaddrinfo
+    answers = iter(["93.184.216.34", "93.184.216.34"] + ["127.0.0.1"] * 50)
+
+    def rebinding(host, port, *args, **kwargs):
+        if host == "flip.example":
+            return real(next(answers), port, *args, **kwargs)
+        return real(host, port, *args, **kwargs)
+
+    t = Tenantry(database, "distribu", webhooks=WebhookConfig(timeout_seconds=1))
+    try:
+        owner = make_user(t)
+        org = make_org(t, owner, "Flip")
+        with canary() as listener:
+            monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+            _create(t, owner, org, f"http://flip.example:{listener.port}/")
+            add_member(t, org, make_user(t), ["member"], by=owner)
+            t.deliveries.run_once()
+            monkeypatch.setattr(socket, "getaddrinfo", real)
+            assert listener.connections == 0
+        assert _last_delivery(t).status == "pending"  # it failed: nothing answered there
+    finally:
+        t.close()

@@ -37,6 +37,7 @@ GRANTING = (
     "member.roles_changed",
     "member.permissions_changed",
     "member.removed",
+    "member.left",
     "org.ownership_transferred",
     "cross_role.granted",
     "cross_role.revoked",
@@ -110,7 +111,7 @@ def _apply(policy: Policy, holders: dict[str, Holder], event: AuditEvent, kind: 
         _set(who, ROLE, after.get("roles", []), event)
     elif event.action == "member.permissions_changed":
         _set(who, PERMISSION, after.get("permissions", []), event)
-    elif event.action == "member.removed":
+    elif event.action in ("member.removed", "member.left"):
         who.member = False
         who.grants.clear()  # removal revokes everything there, cross-organization roles too
     elif event.action == "org.ownership_transferred":
@@ -146,11 +147,15 @@ def grants_at(session: Session, policy: Policy, org: OrgNode, kind: str, at: dat
     )
     holders: dict[str, Holder] = {}
     last_id, last_seq = None, 0
-    for event in session.scalars(query):
-        if event.occurred_at > at:
-            break
-        _apply(policy, holders, event, kind)
-        last_id, last_seq = event.id, event.seq or 0
+    result = session.scalars(query)
+    try:
+        for event in result:
+            if event.occurred_at > at:
+                break
+            _apply(policy, holders, event, kind)
+            last_id, last_seq = event.id, event.seq or 0
+    finally:  # stopping at T closes the server-side cursor at once
+        result.close()
     return Moment(at, holders, last_id, last_seq)
 
 

@@ -111,6 +111,11 @@ def _member_removed(w: Words, e: AuditEvent, b: Mapping[str, Any], a: Mapping[st
     return f"removed {w.target(e)}{held}"
 
 
+def _member_left(w: Words, e: AuditEvent, b: Mapping[str, Any], a: Mapping[str, Any]) -> str:
+    roles = b.get("roles") or []
+    return "left the organization" + (f" (holding {w.roles(roles)})" if roles else "")
+
+
 def _invited(w: Words, e: AuditEvent, b: Mapping[str, Any], a: Mapping[str, Any]) -> str:
     roles = a.get("roles") or []
     return f"invited {w.target(e)}" + (f" as {w.roles(roles)}" if roles else "")
@@ -182,6 +187,8 @@ _PHRASES: dict[str, Phrase] = {
     "member.roles_changed": _roles_changed,
     "member.permissions_changed": _permissions_changed,
     "member.removed": _member_removed,
+    "member.left": _member_left,
+    "ownership.transfer_requested": _plain("asked for ownership to go to {target}"),
     "cross_role.granted": _plain("gave {target} the role {after} here"),
     "cross_role.revoked": _plain("took the role {before} here away from {target}"),
     "resource.created": _plain("created the {kind} {target}"),
