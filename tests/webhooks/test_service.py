@@ -161,3 +161,20 @@ def _deliveries(t):
 def _count(t, org):
     with t.db.reading() as s:
         return s.scalar(select(Organization.webhook_endpoints).where(Organization.id == org.id))
+
+
+def test_an_endpoint_gets_only_its_own_organizations_events(t, team):
+    """Catalogue H2: deliveries carry only their own organization's events."""
+    from tests.factories import make_org
+
+    org, olive, *_ = team
+    eve = make_user(t, "eve@example.com")
+    other = make_org(t, eve, "Eve Co", seat_cap=10)
+    mine, _ = create(t, olive, org, url="http://127.0.0.1:9/mine")
+    theirs, _ = create(t, eve, other, url="http://127.0.0.1:9/theirs")
+    add_member(t, org, make_user(t), ["member"], by=olive)
+    add_member(t, other, make_user(t), ["member"], by=eve)
+    with t.db.reading() as s:
+        rows = list(s.execute(select(WebhookDelivery.endpoint_id, WebhookDelivery.org_id)))
+    assert {(e, o) for e, o in rows} == {(mine.id, org.id), (theirs.id, other.id)}
+    assert len(rows) == 4  # each endpoint: its own webhook.created and member.added
