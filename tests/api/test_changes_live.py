@@ -102,7 +102,7 @@ def test_a_follower_over_http_sees_every_revision_once_while_writes_race(live):
             if finished and not page["changes"]:
                 return
 
-    follower = threading.Thread(target=reader)
+    follower = threading.Thread(target=reader, daemon=True)
     follower.start()
     writers = [threading.Thread(target=write, args=(people[n::4],)) for n in range(4)]
     for w in writers:
@@ -111,5 +111,6 @@ def test_a_follower_over_http_sees_every_revision_once_while_writes_race(live):
         w.join()
     done.set()
     follower.join(timeout=60)
+    assert not follower.is_alive(), "the follower never reached the end of the feed"
     key_and_creation = 2  # org.created (revision 2), api_key.created (3)
     assert seen == list(range(2, 2 + key_and_creation + len(people)))

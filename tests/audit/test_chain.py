@@ -3,6 +3,8 @@ reported at the first link that no longer holds."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import delete, select, text, update
 
@@ -156,3 +158,45 @@ def test_concurrent_writes_to_one_organization_keep_one_unbroken_chain(t):
     found = verdict(t, org)
     assert found.intact, found.broken
     assert found.checked == 25
+
+
+def test_refusals_racing_with_writes_keep_one_unbroken_chain(t):
+    """A refusal takes no organization lock for a change, yet takes its place in the chain
+    under the organization's row lock: racing refusals never share a place (red on
+    PostgreSQL with that lock removed from writes.record_denial: a duplicate seq)."""
+    from tenantry.writes import record_denial
+
+    owner = make_user(t, "racer@example.com")
+    org = make_org(t, owner, "Racing Refusals", seat_cap=50)
+    stranger = actor(make_user(t))
+    start = threading.Barrier(6)
+    errors: list[BaseException] = []
+
+    def refuse():
+        start.wait()
+        for _ in range(5):
+            try:
+                with t.db.transaction() as s:
+                    record_denial(
+                        s, actor=stranger, org_id=org.id, action="x", code="NO", detail={}
+                    )
+            except BaseException as exc:
+                errors.append(exc)
+
+    threads = [threading.Thread(target=refuse) for _ in range(5)]
+    threads.append(
+        threading.Thread(
+            target=lambda: (
+                start.wait(),
+                add_concurrently(t, org, owner, [make_user(t) for _ in range(5)], threads=1),
+            )
+        )
+    )
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    found = verdict(t, org)
+    assert found.intact, found.broken
+    assert found.checked == 1 + 25 + 5

@@ -71,9 +71,10 @@ def test_a_follower_misses_nothing_and_sees_nothing_twice_while_writers_race(t):
             if finished and not page.changes:
                 return
 
-    follower = threading.Thread(target=follow)
+    follower = threading.Thread(target=follow, daemon=True)
     follower.start()
     assert add_concurrently(t, org, owner, people, threads=5) == []
     done.set()
     follower.join(timeout=60)
+    assert not follower.is_alive(), "the follower never reached the end of the feed"
     assert seen == list(range(2, 2 + 1 + len(people)))
