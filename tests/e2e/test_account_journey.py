@@ -71,7 +71,7 @@ def test_forgot_password_then_the_mailed_link_then_sign_in_with_totp(
     expect(page.get_by_role("link", name="Tess Co")).to_be_visible()
 
     page.get_by_role("link", name="Account").click()
-    expect(page.get_by_role("heading", name="Your account")).to_be_visible()
+    expect(page.get_by_role("heading", name="Your account", exact=True)).to_be_visible()
     expect(page.get_by_text("account.password_reset")).to_be_visible()
     expect(page.get_by_text("(this one)")).to_be_visible()
     assert violations == []
