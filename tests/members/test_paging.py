@@ -96,6 +96,10 @@ def test_role_filter_pages_only_the_holders(team):
         where = members.member_filters(s, t.policy, org.id, role="admin")
     emails, _ = _walk(t, org.id, where=where, limit=1)
     assert emails == ["carl3@example.com", "eve6@example.com", "zoe0@example.com"]
+    with t.db.reading() as s:
+        assert members.member_count(s, org.id, where=where) == 3
+        assert members.member_count(s, org.id) == 8
+        assert members.member_count(s, org.id, search="an") == 1
 
 
 def test_a_cursor_from_another_order_or_made_up_is_refused(team):

@@ -166,6 +166,21 @@ def member_page(
     return MemberPage(views, next_cursor)
 
 
+def member_count(
+    session: Session,
+    org_id: str,
+    *,
+    where: Sequence[ColumnElement[bool]] = (),
+    search: str | None = None,
+) -> int:
+    """How many members :func:`member_page` would list with the same filters, in all pages:
+    one count over the organization's index entries (no rows are read)."""
+    query = select(func.count()).select_from(Membership).where(Membership.org_id == org_id, *where)
+    if search:
+        query = query.where(prefix_match(org_id, search))
+    return session.scalar(query) or 0
+
+
 def _key_of(membership: Membership, sort: str) -> str | datetime:
     if sort == "email":
         return membership.email_key

@@ -34,6 +34,7 @@ from tenantry.members.listing import MemberView as MemberView
 from tenantry.members.listing import all_members
 from tenantry.members.listing import get_member as get_member
 from tenantry.members.listing import holding_role as holding_role
+from tenantry.members.listing import member_count as member_count
 from tenantry.members.listing import member_filters as member_filters
 from tenantry.members.listing import member_page as member_page
 from tenantry.members.models import CrossOrgRole, MemberPermission, MemberRole, Membership
