@@ -13,7 +13,8 @@ from tenantry.webhooks import addresses
 from tenantry.webhooks import service as webhooks
 from tenantry.webhooks.config import WebhookConfig
 from tenantry.webhooks.models import WebhookDelivery, WebhookEndpoint
-from tests.factories import actor, add_member, make_org, make_user
+from tests.factories import add_member, make_org, make_user
+from tests.webhooks._endpoints import create as _create
 from tests.webhooks._receiver import canary, receiving
 
 PUBLIC = "93.184.216.34"
@@ -92,20 +93,6 @@ def setup(database, tmp_path):
     t.close()
 
 
-def _create(t, owner, org, url):
-    with t.db.transaction() as s:
-        return webhooks.create_endpoint(
-            s,
-            t.authz,
-            t.sealer,
-            t.webhooks,
-            actor=actor(owner),
-            org_id=org.id,
-            url=url,
-            event_types=["*"],
-        )[0]
-
-
 def test_saving_an_internal_url_is_refused_and_saves_nothing(setup):
     t, _, owner, org = setup
     for url in INTERNAL:
@@ -140,7 +127,7 @@ def test_a_host_that_rebinds_to_loopback_after_the_save_gets_no_connection(setup
 def test_an_internal_url_written_past_the_save_is_blocked_when_dialled(setup):
     t, _, owner, org = setup
     with canary() as listener:
-        endpoint = _create(t, owner, org, "https://hooks.example/in")
+        endpoint, _ = _create(t, owner, org, "https://hooks.example/in")
         for url in [f"http://127.0.0.1:{listener.port}/", f"http://[::1]:{listener.port}/"]:
             with t.db.transaction() as s:
                 s.execute(

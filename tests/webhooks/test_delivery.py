@@ -16,21 +16,12 @@ from tenantry.webhooks import service as webhooks
 from tenantry.webhooks import signing
 from tenantry.webhooks.models import WebhookDelivery
 from tests.factories import actor, add_member, make_user
+from tests.webhooks._endpoints import create as _create
 from tests.webhooks._receiver import receiving
 
 
 def create(t, who, org, url, types=("member.*",)):
-    with t.db.transaction() as s:
-        return webhooks.create_endpoint(
-            s,
-            t.authz,
-            t.sealer,
-            t.webhooks,
-            actor=actor(who),
-            org_id=org.id,
-            url=url,
-            event_types=list(types),
-        )
+    return _create(t, who, org, url, types)
 
 
 def drain(t, until, seconds=10.0):

@@ -13,20 +13,7 @@ from tenantry.orgs.models import Organization
 from tenantry.webhooks import service as webhooks
 from tenantry.webhooks.models import WebhookDelivery
 from tests.factories import actor, add_member, make_user
-
-
-def create(t, who, org, url="http://127.0.0.1:9/hook", types=("*",)):
-    with t.db.transaction() as s:
-        return webhooks.create_endpoint(
-            s,
-            t.authz,
-            t.sealer,
-            t.webhooks,
-            actor=actor(who),
-            org_id=org.id,
-            url=url,
-            event_types=list(types),
-        )
+from tests.webhooks._endpoints import create
 
 
 def test_only_members_with_the_webhook_permission_configure_webhooks(t, team):

@@ -18,6 +18,7 @@ from tenantry.web._pages import done, org_page, org_view, refused
 from tenantry.web._route import WebRoute
 from tenantry.web._views import OrgView
 from tenantry.webhooks import service as webhooks
+from tenantry.webhooks.models import WebhookEndpoint
 
 router = APIRouter(prefix="/orgs/{org_id}/webhooks", route_class=WebRoute, include_in_schema=False)
 TAB = "webhooks"
@@ -45,29 +46,45 @@ def _act(
     return done(view, TAB, notice)
 
 
-@router.post("")
-def create_webhook(
-    org_id: str, request: Request, form: CheckedForm, viewer: SignedIn, t: App
+def _show_secret(
+    request: Request,
+    viewer: Viewer,
+    t: Tenantry,
+    org_id: str,
+    make: Callable[[Session, OrgView], tuple[WebhookEndpoint, str]],
 ) -> Response:
-    """The secret is on this one response only."""
+    """A change that gives a secret: it is on this one response only."""
     view = org_view(t, viewer, org_id)
     try:
         with t.db.transaction() as s:
-            endpoint, secret = webhooks.create_endpoint(
-                s,
-                t.authz,
-                t.sealer,
-                t.webhooks,
-                actor=view.ctx.principal.actor,
-                org_id=org_id,
-                url=str(form.get("url", "")),
-                event_types=[str(e) for e in form.getlist("event_type") if e] or ["*"],
-                description=str(form.get("description", "")),
-            )
+            endpoint, secret = make(s, view)
             url = endpoint.url
     except DomainError as exc:
         return refused(request, view, viewer, TAB, exc)
     return org_page(request, view, viewer, TAB, new_hook={"url": url, "secret": secret})
+
+
+@router.post("")
+def create_webhook(
+    org_id: str, request: Request, form: CheckedForm, viewer: SignedIn, t: App
+) -> Response:
+    return _show_secret(
+        request,
+        viewer,
+        t,
+        org_id,
+        lambda s, view: webhooks.create_endpoint(
+            s,
+            t.authz,
+            t.sealer,
+            t.webhooks,
+            actor=view.ctx.principal.actor,
+            org_id=org_id,
+            url=str(form.get("url", "")),
+            event_types=[str(e) for e in form.getlist("event_type") if e] or ["*"],
+            description=str(form.get("description", "")),
+        ),
+    )
 
 
 @router.post("/{endpoint_id}/enabled")
@@ -97,21 +114,20 @@ def set_enabled(
 def rotate(
     org_id: str, endpoint_id: str, request: Request, form: CheckedForm, viewer: SignedIn, t: App
 ) -> Response:
-    view = org_view(t, viewer, org_id)
-    try:
-        with t.db.transaction() as s:
-            endpoint, secret = webhooks.rotate_secret(
-                s,
-                t.authz,
-                t.sealer,
-                actor=view.ctx.principal.actor,
-                org_id=org_id,
-                endpoint_id=endpoint_id,
-            )
-            url = endpoint.url
-    except DomainError as exc:
-        return refused(request, view, viewer, TAB, exc)
-    return org_page(request, view, viewer, TAB, new_hook={"url": url, "secret": secret})
+    return _show_secret(
+        request,
+        viewer,
+        t,
+        org_id,
+        lambda s, view: webhooks.rotate_secret(
+            s,
+            t.authz,
+            t.sealer,
+            actor=view.ctx.principal.actor,
+            org_id=org_id,
+            endpoint_id=endpoint_id,
+        ),
+    )
 
 
 @router.post("/{endpoint_id}/delete")
