@@ -125,9 +125,10 @@ def main() -> int:
                 args.seed,
                 "-H",
                 f"Authorization: Bearer {token}",
-                # signing the fuzzer's own session out would end everything after it
+                # signing the fuzzer's own session out (or ending it by its id, which
+                # GET /v1/me/sessions shows) would end everything after it
                 "--exclude-path-regex",
-                "/v1/auth/signout.*",
+                r"/v1/auth/signout.*|/v1/me/sessions/\{session_id\}",
                 "--report",
                 "junit",
                 "--report-junit-path",
