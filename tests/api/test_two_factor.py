@@ -4,9 +4,12 @@ refuses a member without it and admits them after set-up."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pyotp
 from sqlalchemy import select
 
+from tenantry import clock
 from tenantry.accounts.models import RecoveryCode, User
 from tenantry.client import calls
 from tests.api.accounts_mail import link_token
@@ -176,3 +179,37 @@ def test_an_api_key_is_not_refused_by_the_two_factor_rule(api_for):
         f"/v1/orgs/{owner.org_id}/members", headers={"Authorization": f"Bearer {key.token}"}
     )
     assert r.status_code == 200, r.text
+
+
+def test_a_code_that_signed_in_once_cannot_sign_in_again(api_for):
+    """Seen over a shoulder or through a phishing proxy, a code is spent by its first use,
+    though it stays current for its 30 seconds; the next step's code works."""
+    api = api_for("distribu")
+    fay = api.sign_up("fay@example.com")
+    totp, _ = _turn_on(api, fay.signed.token)
+    now = clock.now()
+    clock.set_clock(lambda: now)
+    try:
+        code = totp.at(now)
+        first = _post(
+            api,
+            "/v1/auth/signin/second-factor",
+            body={"challenge": _password_step(api, "fay@example.com"), "code": code},
+        )
+        assert first.status_code == 200, first.text
+        again = _post(
+            api,
+            "/v1/auth/signin/second-factor",
+            body={"challenge": _password_step(api, "fay@example.com"), "code": code},
+        )
+        assert again.status_code == 401 and again.json()["error"]["code"] == "WRONG_CODE"
+        later = now + timedelta(seconds=30)
+        clock.set_clock(lambda: later)
+        nxt = _post(
+            api,
+            "/v1/auth/signin/second-factor",
+            body={"challenge": _password_step(api, "fay@example.com"), "code": totp.at(later)},
+        )
+        assert nxt.status_code == 200, nxt.text
+    finally:
+        clock.set_clock(None)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenantry import clock
@@ -26,6 +26,8 @@ class User(Base):
     # TOTP: the shared secret sealed with the deployment key; enabled once a code was proved
     totp_secret_sealed: Mapped[str | None] = mapped_column(Text)
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the last time step whose code was accepted: a code works once, not for its whole window
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     @property
     def is_verified(self) -> bool:

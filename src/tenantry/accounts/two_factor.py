@@ -4,6 +4,7 @@ throttled per account in the store every process shares."""
 
 from __future__ import annotations
 
+import hmac
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -85,12 +86,32 @@ def _new_recovery_codes(session: Session, user_id: str) -> list[str]:
     return codes
 
 
+def _accept_code(totp: pyotp.TOTP, user: User, code: str, *, spend: bool = True) -> bool:
+    """A code of the current time step, or one step either side (clock drift), and of a
+    later step than the last code accepted: a code seen once (over a shoulder, in a
+    phishing proxy) cannot be used again while it is still current. ``spend=False`` only
+    checks (the set-up's proof, which signs nobody in)."""
+    if not code.isdigit():
+        return False
+    now = clock.now()
+    current = totp.timecode(now)
+    for offset in (-1, 0, 1):
+        step = current + offset
+        if step > (user.totp_last_step or -1) and hmac.compare_digest(
+            totp.at(now, counter_offset=offset), code
+        ):
+            if spend:
+                user.totp_last_step = step
+            return True
+    return False
+
+
 def _proves(session: Session, sealer: Sealer, user: User, code: str) -> bool:
-    """A current TOTP code (one step of clock drift either way), or an unused recovery
-    code, which this spends."""
+    """A current TOTP code not used before, or an unused recovery code, which this
+    spends."""
     code = code.strip().replace(" ", "")
     totp = _totp(sealer, user)
-    if totp is not None and code.isdigit() and totp.verify(code, valid_window=1):
+    if totp is not None and _accept_code(totp, user, code):
         return True
     row = session.scalar(
         select(RecoveryCode)
@@ -127,7 +148,7 @@ def enable(session: Session, sealer: Sealer, user: User, code: str, *, actor: Ac
     totp = _totp(sealer, user)
     if totp is None:
         raise TwoFactorState("Start the set-up first: it shows the code to scan.")
-    if not (code.strip().isdigit() and totp.verify(code.strip(), valid_window=1)):
+    if not _accept_code(totp, user, code.strip(), spend=False):
         raise WrongCode("That code is not right; check the app's clock and try the next one.")
     user.totp_enabled_at = clock.now()
     codes = _new_recovery_codes(session, user.id)
@@ -143,6 +164,7 @@ def disable(session: Session, sealer: Sealer, user: User, code: str, *, actor: A
         raise WrongCode("That code is not right.")
     user.totp_enabled_at = None
     user.totp_secret_sealed = None
+    user.totp_last_step = None
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     record_account(session, actor=actor, user_id=user.id, action="account.two_factor_disabled")
 
@@ -167,7 +189,7 @@ def finish_sign_in(
     with db.transaction() as s:
         row = links.find(s, links.SECOND_FACTOR, challenge, lock=True)
         links.check_usable(row)
-        user = s.get(User, user_id)
+        user = s.get(User, user_id, with_for_update=True)  # two sign-ins, one code: one wins
         if user is None or not user.is_active or user.totp_enabled_at is None:
             raise links.LinkNotFound("This sign-in is not valid any more; sign in again.")
         ok = _proves(s, sealer, user, code)
