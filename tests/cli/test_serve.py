@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +123,7 @@ def test_workers_over_postgresql_share_one_secret_key_when_none_is_set(
     monkeypatch.setattr("tenantry.cli.serve.uvicorn.run", fake_run)
     monkeypatch.setattr("tenantry.cli.serve.upgrade", lambda url: None)
     monkeypatch.setattr("tenantry.cli.serve.Tenantry.from_settings", lambda *a, **k: _Closable())
+    monkeypatch.setattr("tenantry.cli.serve.served_at.record", lambda session, url: None)
     monkeypatch.delenv("TENANTRY_SECRET_KEY", raising=False)
     url = "postgresql+psycopg://nobody@127.0.0.1:1/none"
     result = CliRunner().invoke(app, ["--database-url", url, "serve", "--workers", "2"])
@@ -131,8 +134,16 @@ def test_workers_over_postgresql_share_one_secret_key_when_none_is_set(
 
 
 class _Closable:
+    """A Tenantry stand-in with no database behind it (serve records where it serves)."""
+
     class policy:
         name = "distribu"
+
+    class db:
+        @staticmethod
+        @contextlib.contextmanager
+        def transaction() -> Iterator[None]:
+            yield None
 
     def close(self) -> None:
         pass

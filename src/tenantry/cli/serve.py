@@ -23,6 +23,7 @@ from tenantry.store.migrate import upgrade
 
 _defaults = Settings.load({})
 APP_FACTORY = "tenantry.api.app:app_from_environment"  # what each worker process imports
+WORKER_START_TIMEOUT = 60  # seconds a worker may take to start before it is restarted
 
 
 def serve(
@@ -90,7 +91,16 @@ def serve(
     if workers > 1:
         typer.echo(f"{workers} worker processes")
         with _exported(settings):
-            uvicorn.run(APP_FACTORY, factory=True, workers=workers, **server_options(settings))
+            uvicorn.run(
+                APP_FACTORY,
+                factory=True,
+                workers=workers,
+                # a worker imports the whole service before it answers the supervisor's first
+                # ping: on a loaded host that takes longer than uvicorn's 5 s, and the worker
+                # would be killed and restarted for ever
+                timeout_worker_healthcheck=WORKER_START_TIMEOUT,
+                **server_options(settings),
+            )
 
 
 def server_options(settings: Settings) -> dict[str, Any]:
