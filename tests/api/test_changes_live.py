@@ -14,6 +14,7 @@ import pytest
 
 from tenantry.apikeys import service as apikeys
 from tenantry.core import Tenantry
+from tenantry.store.migrate import upgrade
 from tenantry.writes import Actor
 from tests.factories import add_member, make_org, make_user
 from tests.throttles._servers import Server, running, shared_database
@@ -114,3 +115,64 @@ def test_a_follower_over_http_sees_every_revision_once_while_writes_race(live):
     assert not follower.is_alive(), "the follower never reached the end of the feed"
     key_and_creation = 2  # org.created (revision 2), api_key.created (3)
     assert seen == list(range(2, 2 + key_and_creation + len(people)))
+
+
+def test_writes_through_two_servers_reach_a_follower_of_one_once_each_in_order(tmp_path):
+    """Two serve processes over one database take invitations at once; a follower paging
+    one server's feed sees every revision once, in order, and nothing of another process's
+    write is missed (the cursor is the revision, handed out under the organization's lock)."""
+    with shared_database(PG_URL, tmp_path) as url:
+        upgrade(url)  # once, before two servers start on it
+        servers = [
+            Server(f"feed-{n}", url, tmp_path, env={"TENANTRY_POLICY": "distribu"}) for n in (1, 2)
+        ]
+        with running(*servers):
+            t = Tenantry(url, "distribu")
+            try:
+                owner = make_user(t, "olive@example.com")
+                org = make_org(t, owner, "Two Servers", seat_cap=200)
+                with t.db.transaction() as s:
+                    _, token = apikeys.create_key(
+                        s,
+                        t.authz,
+                        actor=Actor.operator(),
+                        org_id=org.id,
+                        name="k",
+                        roles=["owner"],
+                    )
+            finally:
+                t.close()
+            headers = {"Authorization": f"Bearer {token}"}
+            done = threading.Event()
+            seen: list[int] = []
+
+            def invite(server, n):
+                with httpx.Client(base_url=server.url, headers=headers, timeout=30) as http:
+                    for k in range(12):
+                        r = http.post(
+                            f"/v1/orgs/{org.id}/invitations",
+                            json={"emails": [f"s{n}-{k}@example.com"], "roles": ["member"]},
+                        )
+                        assert r.status_code in (200, 201), r.text
+
+            def reader():
+                cursor = "0"
+                while True:
+                    finished = done.is_set()
+                    page = follow(servers[0].url, token, org.id, after=cursor, limit=4)
+                    seen.extend(c["revision"] for c in page["changes"])
+                    cursor = page["cursor"]
+                    if finished and not page["changes"]:
+                        return
+
+            follower = threading.Thread(target=reader, daemon=True)
+            follower.start()
+            writers = [threading.Thread(target=invite, args=(servers[n], n)) for n in (0, 1)]
+            for w in writers:
+                w.start()
+            for w in writers:
+                w.join()
+            done.set()
+            follower.join(timeout=60)
+            assert not follower.is_alive(), "the follower never reached the end of the feed"
+    assert seen == list(range(2, 2 + 2 + 24))  # org.created, api_key.created, 24 invitations
