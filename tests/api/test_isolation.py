@@ -115,6 +115,7 @@ def _setup(api: Api) -> tuple[dict[str, Any], dict[str, str], list[Any]]:
         calls.invite(b_owner.org_id, [f"x-{CANARY}@example.com"], roles=["member"])
     )
     b_grant = _cross_grant(api, b_owner)
+    b_hook, b_delivery = _webhook(api, b_owner)
     a_key = a_owner.client.send(calls.create_api_key(a_owner.org_id, "A key", roles=["admin"]))
     member_session = api.anonymous.send(
         calls.sign_in("member-a@example.com", "correct horse battery staple")
@@ -128,6 +129,8 @@ def _setup(api: Api) -> tuple[dict[str, Any], dict[str, str], list[Any]]:
         "resource_id": b_checkout.id,
         "invitation_id": b_invite.results[0].invitation.id,
         "grant_id": b_grant,
+        "endpoint_id": b_hook,
+        "delivery_id": b_delivery,
         "parent_id": b_owner.org_id,
         "permission": "org.view",
     }
@@ -137,6 +140,24 @@ def _setup(api: Api) -> tuple[dict[str, Any], dict[str, str], list[Any]]:
         api.anonymous.as_token(a_key.token),
     ]
     return api.http.app.openapi(), ids, principals
+
+
+def _webhook(api: Api, b_owner: Any) -> tuple[str, str]:
+    """B's webhook endpoint and the delivery of its own creation (to a loopback address: the
+    probes never run the delivery worker)."""
+    from tenantry.webhooks.config import WebhookConfig
+    from tenantry.webhooks.models import WebhookDelivery
+
+    api.t.webhooks = WebhookConfig(allow_private=True)
+    made = api.http.post(
+        f"/v1/orgs/{b_owner.org_id}/webhooks",
+        json={"url": "http://127.0.0.1:9/b", "description": f"hook {CANARY}"},
+        headers={"Authorization": f"Bearer {b_owner.client.token}"},
+    )
+    assert made.status_code == 201, made.text
+    with api.t.db.sessions() as s:
+        delivery = s.scalars(select(WebhookDelivery.id)).one()
+    return made.json()["id"], delivery
 
 
 def _cross_grant(api: Api, b_owner: Any) -> str:

@@ -122,6 +122,8 @@ def test_no_read_route_shows_a_360_report_viewer_the_sellers_data(market):
         "user_id": market.seller_admin.id,
         "resource_id": RANDOM_ID,
         "key_id": RANDOM_ID,
+        "endpoint_id": RANDOM_ID,
+        "delivery_id": RANDOM_ID,
     }
     query = {"user_id": market.seller_admin.id, "permission": "reports.360.view"}
     walked = 0
