@@ -24,7 +24,7 @@ class Cli:
         )
 
     def user(self, email: str, name: str = "Test User") -> None:
-        result = self("user", "create", email, "--name", name)
+        result = self("user", "create", email, "--name", name, "--verified")
         assert result.exit_code == 0, result.output
 
     def org(self, name: str, owner: str, *extra: str) -> str:

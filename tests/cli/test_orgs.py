@@ -19,7 +19,7 @@ def test_user_create_reads_the_password_from_stdin(cli, tenantry_on):
         input="a long enough secret\n",
     )
     assert result.exit_code == 0, result.output
-    assert re.fullmatch(r"created user \w+ alice@example\.com\n", result.stdout)
+    assert re.fullmatch(r"created user \w+ alice@example\.com \(unconfirmed\)\n", result.stdout)
     t = tenantry_on("verkkokurssikassa")
     with t.db.sessions() as s:
         assert verify_password(

@@ -8,6 +8,7 @@ import typer
 from sqlalchemy import select
 
 from tenantry.accounts.service import user_by_email
+from tenantry.accounts.verification import require_verified
 from tenantry.cli._context import state
 from tenantry.cli._output import echo_table
 from tenantry.members.service import list_members, transfer_ownership
@@ -39,6 +40,7 @@ def create(
     t = state(ctx).tenantry()
     with t.db.transaction() as s:
         creator = user_by_email(s, owner)
+        require_verified(creator, "organizations are given")  # not to a squatted address
         org = create_org(
             s,
             t.authz,

@@ -8,7 +8,9 @@ import typer
 
 from tenantry.accounts.passwords import hash_new_password
 from tenantry.accounts.service import create_user
+from tenantry.accounts.verification import mark_verified
 from tenantry.cli._context import CliError, state
+from tenantry.writes import Actor
 
 app = typer.Typer(help="User accounts.", no_args_is_help=True)
 
@@ -26,6 +28,14 @@ def create(
             "account has no password until one is set.",
         ),
     ] = False,
+    verified: Annotated[
+        bool,
+        typer.Option(
+            "--verified",
+            help="The operator vouches for the address: count it as confirmed (otherwise the "
+            "account confirms it with the mailed link, an invitation link or a reset).",
+        ),
+    ] = False,
 ) -> None:
     """Create a user account (it can then own organizations and join them)."""
     password = None
@@ -37,4 +47,6 @@ def create(
     t = state(ctx).tenantry()
     with t.db.transaction() as s:  # opened after argon2: the write lock is not held through it
         user = create_user(s, email=email, name=name, password=hashed)
-    typer.echo(f"created user {user.id} {user.email}")
+        if verified:
+            mark_verified(s, user, actor=Actor.operator(), how="the operator")
+    typer.echo(f"created user {user.id} {user.email}{'' if verified else ' (unconfirmed)'}")
