@@ -51,6 +51,14 @@ def _page(request: Request, t: App, viewer: Viewer, status: int = 200, **extra: 
     )
 
 
+def _prove_password(t: App, viewer: Viewer, password: str) -> None:
+    """The account's password, counted like a sign-in (what an address change and closing
+    the account ask for)."""
+    prove_password(
+        t.db, t.guesses, user_id=viewer.user.id, password=password, ip=viewer.principal.ip
+    )
+
+
 @router.get("/account")
 def account(request: Request, viewer: SignedIn, t: App) -> Response:
     return _page(request, t, viewer)
@@ -75,13 +83,7 @@ def rename(request: Request, viewer: SignedIn, form: CheckedForm, t: App) -> Res
 @router.post("/account/email")
 def change_email(request: Request, viewer: SignedIn, form: CheckedForm, t: App) -> Response:
     try:
-        prove_password(
-            t.db,
-            t.guesses,
-            user_id=viewer.user.id,
-            password=str(form.get("password", "")),
-            ip=viewer.principal.ip,
-        )
+        _prove_password(t, viewer, str(form.get("password", "")))
         with t.db.transaction() as s:
             address, message_id = email_change.request(
                 s, t.account_mail, user_id=viewer.user.id, new_email=str(form.get("email", ""))
@@ -202,13 +204,7 @@ def leave(org_id: str, request: Request, viewer: SignedIn, form: CheckedForm, t:
 @router.post("/account/delete")
 def delete(request: Request, viewer: SignedIn, form: CheckedForm, t: App) -> Response:
     try:
-        prove_password(
-            t.db,
-            t.guesses,
-            user_id=viewer.user.id,
-            password=str(form.get("password", "")),
-            ip=viewer.principal.ip,
-        )
+        _prove_password(t, viewer, str(form.get("password", "")))
         with t.db.transaction() as s:
             user = s.get_one(User, viewer.user.id)
             delete_account(s, t.authz, user=user, actor=viewer.principal.actor)
