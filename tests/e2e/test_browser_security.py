@@ -56,14 +56,15 @@ def test_the_dashboard_works_under_its_content_security_policy(
     page.goto(org_url + "/api-keys")
     page.get_by_label("Name").fill("ci")
     page.get_by_role("button", name="Create key").click()
-    token_field = page.get_by_label("Invitation link")
+    token_field = page.get_by_label("API key token")
     token = token_field.input_value()
     assert len(token) > 20
     token_field.focus()
     selected = token_field.evaluate("el => el.value.substring(el.selectionStart, el.selectionEnd)")
     assert selected == token
-    page.get_by_role("button", name="Copy link").click()
+    page.get_by_role("button", name="Copy token").click()
     expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    expect(page.get_by_role("button", name="Copy token")).to_be_visible()  # its label comes back
 
     # revoking asks first: dismissed, the key stays; accepted, it goes
     revoke = page.locator("tr", has_text="ci").get_by_role("button", name="Revoke")

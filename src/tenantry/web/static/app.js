@@ -24,7 +24,7 @@ document.addEventListener("submit", (event) => {
 
 // data-select-on-focus on a read-only field: its whole text is selected, ready to copy.
 document.addEventListener("focusin", (event) => {
-  if (event.target.matches("input[data-select-on-focus]")) event.target.select();
+  if (event.target.matches("input[data-select-on-focus], textarea[data-select-on-focus]")) event.target.select();
 });
 
 // data-back on a link: go back a page (the link's own href is the fallback).
