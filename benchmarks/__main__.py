@@ -12,7 +12,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from benchmarks.agreement import compare
-from benchmarks.cases import casbin_cases, tenantry_cases
+from benchmarks.cases import casbin_cases, dict_cases, tenantry_cases
 from benchmarks.dataset import DataSet, Shape, seed
 from benchmarks.orgsize import TARGET_RATIO, measure_sizes, size_table
 from benchmarks.peer import Peer, build_peer
@@ -135,14 +135,22 @@ def main(argv: list[str] | None = None) -> None:
         work = make_workload(random.Random(args.seed + 2), data, fast.policy, size)
         cases = tenantry_cases("tenantry/sqlite", fast.authz, checked.authz, coherent.authz, work)
         cases += casbin_cases(peer, data.checkouts, work)
+        cases += dict_cases(fast.authz, work)
         runs = (repeats, target_s)
         results = _run(cases, *runs)
+        cache = fast.authz.cache
+        cached = (
+            f"snapshot cache after the SQLite rows: {len(cache)} entries, {cache.bytes:,} bytes "
+            f"estimated ({cache.bytes // max(len(cache), 1):,} per entry), "
+            f"{cache.evictions} evictions"
+        )
         pg_url = os.environ.get(ENV)
         if pg_url:
             results += _postgres(pg_url, fast, peer, data, work, args.seed, samples, runs)
         print()
         print(table(results))
         print()
+        print(cached)
         print(
             f"{repeats} repeats per row, each ~{target_s:g} s after a warm-up; µs/op is the "
             f"median repeat, ops/s its inverse; queries/op counts the SQL statements sent "

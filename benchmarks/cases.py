@@ -46,6 +46,35 @@ BATCH_ENFORCE = "batch_enforce x100 (org)"
 FILTER = "lookup: enforce over checkouts of 1 org"
 CASBIN_ROWS = (ENFORCE_ORG, ENFORCE_CHECKOUT, BATCH_ENFORCE, FILTER)
 FAST_ROWS = (ENFORCE_ORG, ENFORCE_CHECKOUT, FILTER)
+DICT_ROWS = (ENFORCE_ORG, ENFORCE_CHECKOUT)
+
+
+def dict_cases(authz: Authorizer, w: Workload) -> list[Case]:
+    """The floor: a dict of masks precomputed for every (user, org) and (user, checkout)
+    asked about, looked up and ANDed; Tenantry's warm checks are measured against it."""
+    policy = authz.policy
+    bits = {p.id: p.mask for p in policy.permissions.values()}
+    org_masks = {
+        (t.user, t.org): policy.mask_of(authz.org_permissions(t.user, t.org)) for t in w.org_checks
+    }
+    checkout_masks = {
+        (t.user, t.target): policy.mask_of(authz.resource_permissions(t.user, t.org, t.target))
+        for t in w.checkout_checks
+    }
+    return [
+        Case(
+            "dict",
+            ENFORCE_ORG,
+            lambda t: bool(org_masks[(t.user, t.org)] & bits[t.permission]),
+            w.org_checks,
+        ),
+        Case(
+            "dict",
+            ENFORCE_CHECKOUT,
+            lambda t: bool(checkout_masks[(t.user, t.target)] & bits[t.permission]),
+            w.checkout_checks,
+        ),
+    ]
 
 
 def tenantry_cases(

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from benchmarks.cases import CASBIN_ROWS, FAST_ROWS, TENANTRY_ROWS
+from benchmarks.cases import CASBIN_ROWS, DICT_ROWS, FAST_ROWS, TENANTRY_ROWS
 from benchmarks.orgsize import ROWS as SIZE_ROWS
 from benchmarks.report import HEADERS
 
@@ -18,6 +18,7 @@ EXPECTED = (
     [("tenantry/sqlite", row) for row in TENANTRY_ROWS]
     + [("casbin", row) for row in CASBIN_ROWS]
     + [("casbin/fast", row) for row in FAST_ROWS]
+    + [("dict", row) for row in DICT_ROWS]
 )
 
 
