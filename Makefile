@@ -1,5 +1,5 @@
 # Build contract. `make test` is what CI runs (.ci/run).
-.PHONY: venv venv-test run test bench lint soak
+.PHONY: venv venv-test run test bench lint soak screenshots
 
 VENV := .venv
 TENANTRY_DATABASE_URL ?= sqlite:///./var/tenantry.db
@@ -37,6 +37,10 @@ soak: venv-test
 
 bench: venv-test
 	scripts/bench.sh
+
+# The README's dashboard pictures, taken by the members journey in Chromium
+screenshots: venv-test
+	TENANTRY_SCREENSHOTS=docs/screenshots $(VENV)/bin/pytest -q tests/e2e/test_members_journey.py
 
 lint: venv-test
 	$(VENV)/bin/ruff check .
