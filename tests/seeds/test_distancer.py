@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tenantry.audit.service import events
+from tenantry.audit.service import Filter, events
 from tenantry.errors import PermissionDenied
 from tenantry.members import service as members
 from tenantry.members.errors import (
@@ -296,7 +296,7 @@ def test_a_permission_change_is_audited_with_before_and_after(t, org_of):
     add_member(t, org, member, permissions=["org.view"], by=admin)
     set_permissions(t, admin, org, member, ["org.view", "customer.orders.view"])
     with t.db.reading() as s:
-        (event,) = events(s, org.id, action="member.permissions_changed")
+        (event,) = events(s, org.id, Filter(actions=("member.permissions_changed",)))
     assert event.actor_id == admin.id and event.target_id == member.id
     assert event.before == {"permissions": ["org.view"]}
     assert event.after == {"permissions": ["customer.orders.view", "org.view"]}

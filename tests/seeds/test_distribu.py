@@ -385,7 +385,7 @@ def test_setting_the_role_a_member_already_has_changes_nothing(t, team):
 
 def _events(t, org, action):
     with t.db.reading() as s:
-        return audit.events(s, org.id, action=action)
+        return audit.events(s, org.id, audit.Filter(actions=(action,)))
 
 
 def test_adding_a_member_is_audited_with_actor_and_the_role_given(t, team):
