@@ -4,9 +4,8 @@ for one user or many at once."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -51,23 +50,19 @@ def _roles_on(
     session: Session, user_ids: Sequence[str], org_id: str
 ) -> tuple[dict[str, str], dict[str, set[str]], dict[str, set[str]]]:
     """For several users on one organization: (user -> membership id, user -> member roles,
-    user -> cross-organization roles), in three queries per chunk of users."""
+    user -> cross-organization roles), in two queries per chunk of users."""
     memberships: dict[str, str] = {}
     roles: dict[str, set[str]] = {}
     cross: dict[str, set[str]] = {}
     for chunk in _chunks(user_ids):
-        for uid, mid in session.execute(
-            select(Membership.user_id, Membership.id).where(
-                Membership.org_id == org_id, Membership.user_id.in_(chunk)
-            )
-        ):
-            memberships[uid] = mid
-        for uid, role in session.execute(
-            select(Membership.user_id, MemberRole.role)
-            .join(MemberRole, MemberRole.membership_id == Membership.id)
+        for uid, mid, role in session.execute(
+            select(Membership.user_id, Membership.id, MemberRole.role)
+            .outerjoin(MemberRole, MemberRole.membership_id == Membership.id)
             .where(Membership.org_id == org_id, Membership.user_id.in_(chunk))
         ):
-            roles.setdefault(uid, set()).add(role)
+            memberships[uid] = mid
+            if role is not None:
+                roles.setdefault(uid, set()).add(role)
         for uid, role in session.execute(
             select(CrossOrgRole.user_id, CrossOrgRole.role).where(
                 CrossOrgRole.org_id == org_id, CrossOrgRole.user_id.in_(chunk)
@@ -77,17 +72,33 @@ def _roles_on(
     return memberships, roles, cross
 
 
-def _by_membership(
-    session: Session, table: Any, columns: tuple[Any, ...], membership_ids: Sequence[str]
-) -> list[tuple[Any, ...]]:
-    """(membership id, *columns) rows of one per-membership table, chunked."""
-    rows: list[tuple[Any, ...]] = []
+def _held_rows(session: Session, membership_ids: Sequence[str]) -> list[tuple[str, ...]]:
+    """What the memberships carry, in one query per chunk: ("p", membership, permission, "")
+    for direct permissions, ("g", membership, resource, role) for resource grants and
+    ("x", membership, resource, role) for hand-removed rows."""
+    rows: list[tuple[str, ...]] = []
     for chunk in _chunks(membership_ids):
-        rows.extend(
-            session.execute(
-                select(table.membership_id, *columns).where(table.membership_id.in_(chunk))
-            )
+        held = union_all(
+            select(
+                literal("p"),
+                MemberPermission.membership_id,
+                MemberPermission.permission,
+                literal(""),
+            ).where(MemberPermission.membership_id.in_(chunk)),
+            select(
+                literal("g"),
+                ResourceGrant.membership_id,
+                ResourceGrant.resource_id,
+                ResourceGrant.role,
+            ).where(ResourceGrant.membership_id.in_(chunk)),
+            select(
+                literal("x"),
+                ResourceExclusion.membership_id,
+                ResourceExclusion.resource_id,
+                ResourceExclusion.role,
+            ).where(ResourceExclusion.membership_id.in_(chunk)),
         )
+        rows.extend(tuple(row) for row in session.execute(held))
     return rows
 
 
@@ -118,16 +129,14 @@ def load_snapshots(
     resource_roles: dict[str, dict[str, str]] = {}
     exclusions: dict[str, dict[str, set[str]]] = {}
     if mids:
-        for mid, pid in _by_membership(
-            session, MemberPermission, (MemberPermission.permission,), mids
-        ):
-            direct.setdefault(of_membership[mid], set()).add(pid)
-        grants = (ResourceGrant.resource_id, ResourceGrant.role)
-        for mid, rid, role in _by_membership(session, ResourceGrant, grants, mids):
-            resource_roles.setdefault(of_membership[mid], {})[rid] = role
-        removed = (ResourceExclusion.resource_id, ResourceExclusion.role)
-        for mid, rid, role in _by_membership(session, ResourceExclusion, removed, mids):
-            exclusions.setdefault(of_membership[mid], {}).setdefault(rid, set()).add(role)
+        for what, mid, value, role in _held_rows(session, mids):
+            uid = of_membership[mid]
+            if what == "p":
+                direct.setdefault(uid, set()).add(value)
+            elif what == "g":
+                resource_roles.setdefault(uid, {})[value] = role
+            else:
+                exclusions.setdefault(uid, {}).setdefault(value, set()).add(role)
 
     ancestors: dict[str, list[AncestorAccess]] = {}
     reach = max((rule.depth for rule in policy.inherit), default=0)
