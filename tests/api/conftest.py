@@ -64,7 +64,7 @@ class Api:
     ) -> Account:
         """Sign up over HTTP, then sign in. The address is marked confirmed directly in the
         database (a factory step: ``verified=False`` where the test is about verification)."""
-        email = email or f"user{next(_seq)}@example.com"
+        email = email or f"signup{next(_seq)}@example.com"  # not make_user's user{n}
         self.anonymous.send(calls.sign_up(email, name, PASSWORD, org))
         if verified:
             mark_address_verified(self.t, email)
