@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
@@ -151,7 +152,7 @@ def walk(
     return checked, None
 
 
-def chain_of(session: Session, org_id: str) -> Iterator[Mapping[str, Any]]:
+def chain_of(session: Session, org_id: str) -> Generator[Mapping[str, Any]]:
     """The organization's events in chain order (an unnumbered one first: it breaks the
     chain), streamed in batches as plain rows: a trail may hold millions."""
     table = AuditEvent.__table__
@@ -161,8 +162,12 @@ def chain_of(session: Session, org_id: str) -> Iterator[Mapping[str, Any]]:
         .order_by(table.c.seq.asc().nulls_first(), table.c.id)
         .execution_options(yield_per=1000)
     )
-    for row in session.execute(query):
-        yield dict(row._mapping)
+    result = session.execute(query)
+    try:
+        for row in result:
+            yield dict(row._mapping)
+    finally:  # a walk that stops at a broken link closes the server-side cursor at once
+        result.close()
 
 
 def verify(session: Session, org_id: str, *, anchor: tuple[int, str] | None = None) -> Verdict:
@@ -170,7 +175,8 @@ def verify(session: Session, org_id: str, *, anchor: tuple[int, str] | None = No
     (seq, hash) the operator kept elsewhere; it must still be in the chain."""
     found = at_head(session, org_id)
     head = (found[0], found[1] or GENESIS) if found is not None else None
-    checked, broken = walk(chain_of(session, org_id), head=head, anchor=anchor)
+    with closing(chain_of(session, org_id)) as rows:
+        checked, broken = walk(rows, head=head, anchor=anchor)
     return Verdict(
         org_id=org_id,
         checked=checked,
