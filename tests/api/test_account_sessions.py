@@ -136,3 +136,18 @@ def test_an_email_change_needs_the_password(api_for):
     )
     assert r.status_code == 403
     assert r.json()["error"]["code"] == "WRONG_PASSWORD"
+
+
+def test_every_sign_in_is_in_the_accounts_own_trail_with_its_device_and_never_its_token(api_for):
+    api = api_for("distribu")
+    api.sign_up("sue@example.com")
+    phone = _sign_in(api, "sue@example.com", "Phone Browser/1.0")
+    laptop = _sign_in(api, "sue@example.com", "Laptop Browser/2.0")
+    trail = _get(api, "/v1/me/audit", laptop)
+    assert trail.status_code == 200, trail.text
+    signed_in = [e for e in trail.json() if e["action"] == "account.signed_in"]
+    devices = [e["after"]["device"] for e in signed_in]
+    assert any("Phone" in (d or "") for d in devices)
+    assert any("Laptop" in (d or "") for d in devices)
+    for token in (phone, laptop):
+        assert token not in trail.text

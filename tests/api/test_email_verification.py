@@ -43,7 +43,11 @@ def test_a_new_account_is_unverified_until_its_mailed_link_is_used(api_for):
     trail = alice.client.http.get(
         "/v1/me/audit", headers={"Authorization": f"Bearer {alice.signed.token}"}
     ).json()
-    assert [e["action"] for e in trail][:2] == ["account.verified", "account.created"]
+    assert [e["action"] for e in trail][:3] == [
+        "account.verified",
+        "account.signed_in",
+        "account.created",
+    ]
 
 
 def test_a_verification_link_works_once(api_for):

@@ -15,8 +15,10 @@ from tenantry.accounts.emails import normalize_email
 from tenantry.accounts.guessing import PasswordGuesses
 from tenantry.accounts.models import AuthSession, User
 from tenantry.accounts.passwords import verify_password
+from tenantry.accounts.trail import record_account
 from tenantry.errors import DomainError, Invalid, Kind
 from tenantry.store.db import Database
+from tenantry.writes import Actor
 
 TOKEN_KIND = "tns"
 IDLE = timedelta(hours=24)
@@ -125,6 +127,13 @@ def start_session(
     )
     session.add(row)
     user.last_active_at = now
+    record_account(
+        session,
+        actor=Actor(user.id, user.email, ip),
+        user_id=user.id,
+        action="account.signed_in",
+        after={"device": row.user_agent},
+    )
     session.flush()
     return Signed(row, user, issued.token)
 
