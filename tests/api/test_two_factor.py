@@ -213,3 +213,44 @@ def test_a_code_that_signed_in_once_cannot_sign_in_again(api_for):
         assert nxt.status_code == 200, nxt.text
     finally:
         clock.set_clock(None)
+
+
+def _reset_password(api, email, new):
+    assert _post(api, "/v1/auth/password-reset", body={"email": email}).status_code == 202
+    token = link_token(api.t, email, "reset")
+    done = _post(
+        api, "/v1/auth/password-reset/complete", body={"token": token, "new_password": new}
+    )
+    assert done.status_code == 200, done.text
+
+
+def test_a_password_reset_ends_a_second_factor_step_begun_before_it(api_for):
+    api = api_for("distribu")
+    dee = api.sign_up("dee@example.com")
+    totp, _ = _turn_on(api, dee.signed.token)
+    challenge = _password_step(api, "dee@example.com")  # whoever knew the old password
+    _reset_password(api, "dee@example.com", "a brand new password")
+    late = _post(
+        api, "/v1/auth/signin/second-factor", body={"challenge": challenge, "code": totp.now()}
+    )
+    assert late.status_code == 410, late.text
+    assert "token" not in late.json()
+
+
+def test_a_reset_that_proves_the_address_removes_a_second_factor_set_up_before_it_was_proved(
+    api_for,
+):
+    api = api_for("distribu")
+    squatter = api.sign_up("eve@example.com", verified=False)
+    _turn_on(api, squatter.signed.token)
+    _reset_password(api, "eve@example.com", "the real owner's password")  # the mailbox's owner
+    signed = _post(
+        api,
+        "/v1/auth/signin",
+        body={"email": "eve@example.com", "password": "the real owner's password"},
+    )
+    assert signed.status_code == 200, signed.text  # no factor the owner never set up
+    with api.t.db.reading() as s:
+        user = s.scalar(select(User).where(User.email == "eve@example.com"))
+        assert user is not None and user.totp_enabled_at is None
+        assert s.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)).all() == []

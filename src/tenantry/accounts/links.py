@@ -97,6 +97,17 @@ def issue(
     return IssuedLink(row, issued.token)
 
 
+def end_links(session: Session, user_id: str) -> None:
+    """Spend every unspent link of the account, whatever its purpose: after a reset, a
+    password change or a reclaim, no mail sent before (nor a pending second-factor step)
+    may still act for it."""
+    session.execute(
+        update(AccountLink)
+        .where(AccountLink.user_id == user_id, AccountLink.used_at.is_(None))
+        .values(used_at=clock.now())
+    )
+
+
 def find(session: Session, purpose: str, token: str, *, lock: bool = False) -> AccountLink:
     """The link a token names, whatever its state."""
     parsed = tokens.parse(KIND[purpose], token)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tenantry.accounts import links
+from tenantry.accounts import links, two_factor
 from tenantry.accounts.emails import normalize_email
 from tenantry.accounts.mail import AccountMail
 from tenantry.accounts.models import User
@@ -66,13 +66,17 @@ def complete_reset(
         raise links.LinkNotFound("This link is not valid.")
     user.password_hash = password.value
     ended = end_all_sessions(session, user.id)
+    links.end_links(session, user.id)  # a pending second-factor step, older mails
+    # an address never proved until now: whoever set up a second factor on the account was
+    # not shown to hold the mailbox, so that factor goes (the prover sets up their own)
+    second_factor_removed = not user.is_verified and two_factor.forget(session, user)
     actor = Actor(user.id, user.email, ip)
     record_account(
         session,
         actor=actor,
         user_id=user.id,
         action="account.password_reset",
-        after={"ended_sessions": ended},
+        after={"ended_sessions": ended, "second_factor_removed": second_factor_removed},
     )
     mark_verified(session, user, actor=actor, how="password reset link")
     return user, ended

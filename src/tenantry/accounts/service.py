@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tenantry import clock
+from tenantry.accounts import links
 from tenantry.accounts.emails import normalize_email
 from tenantry.accounts.guessing import PasswordGuesses
 from tenantry.accounts.models import User
@@ -143,3 +144,4 @@ def apply_password_change(session: Session, change: ProvenChange) -> None:
             "The password was changed by another request while this one was checked; "
             "nothing was changed here."
         )
+    links.end_links(session, change.user_id)  # no mailed link or pending sign-in step outlives it

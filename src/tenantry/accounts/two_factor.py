@@ -162,11 +162,18 @@ def disable(session: Session, sealer: Sealer, user: User, code: str, *, actor: A
         raise TwoFactorState("Two-factor sign-in is off already.")
     if not _proves(session, sealer, user, code):
         raise WrongCode("That code is not right.")
+    forget(session, user)
+    record_account(session, actor=actor, user_id=user.id, action="account.two_factor_disabled")
+
+
+def forget(session: Session, user: User) -> bool:
+    """Remove the account's second factor (secret, recovery codes); whether it had one."""
+    had = user.totp_enabled_at is not None or user.totp_secret_sealed is not None
     user.totp_enabled_at = None
     user.totp_secret_sealed = None
     user.totp_last_step = None
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    record_account(session, actor=actor, user_id=user.id, action="account.two_factor_disabled")
+    return had
 
 
 def finish_sign_in(

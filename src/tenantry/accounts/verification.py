@@ -5,12 +5,12 @@ address, and its address can be reclaimed by whoever proves the mailbox."""
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenantry import clock
 from tenantry.accounts import links
-from tenantry.accounts.models import AccountLink, User
+from tenantry.accounts.models import User
 from tenantry.accounts.service import EmailTaken
 from tenantry.accounts.sessions import end_all_sessions
 from tenantry.accounts.trail import record_account
@@ -79,11 +79,7 @@ def reclaim(session: Session, *, address: str, actor: Actor, how: str) -> User |
     holder.is_active = False
     holder.email = f"reclaimed-{holder.id}@reclaimed.invalid"
     ended = end_all_sessions(session, holder.id)
-    session.execute(
-        update(AccountLink)
-        .where(AccountLink.user_id == holder.id, AccountLink.used_at.is_(None))
-        .values(used_at=clock.now())
-    )
+    links.end_links(session, holder.id)
     session.flush()  # the address is free before the caller's account takes it
     record_account(
         session,
