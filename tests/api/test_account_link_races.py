@@ -34,7 +34,8 @@ def test_one_claim_link_used_by_many_requests_at_once_makes_one_account(server) 
     body = {"email": "gil@example.com", "name": "Gil", "password": PASSWORD}
     api.http.post("/v1/auth/signup", json=body)
     token = link_token(api.t, "gil@example.com", "claim")
-    answers = race(base, "POST", "/v1/auth/claim", {"token": token}, {}, K)
+    claim = {"token": token, "password": PASSWORD}
+    answers = race(base, "POST", "/v1/auth/claim", claim, {}, K)
     assert _outcomes(answers) == [(201, None)] + [(410, "LINK_USED")] * (K - 1)
     with api.t.db.reading() as s:
         assert s.scalar(select(func.count()).select_from(User)) == 2  # the squatter, Gil

@@ -175,13 +175,38 @@ def test_the_real_owner_reclaims_an_address_by_signing_up_and_using_the_claim_li
     )
     assert r.status_code == 202
     token = link_token(api.t, "gil@example.com", "claim")
-    r = _post(api, "/v1/auth/claim", {"token": token})
+    r = _post(api, "/v1/auth/claim", {"token": token, "password": "gils own password"})
     assert r.status_code == 201, r.text
     gil = api.anonymous.send(calls.sign_in("gil@example.com", "gils own password"))
     assert gil.user.id != squatter.id and gil.user.name == "Gil"
     with pytest.raises(ApiError):
         api.anonymous.send(calls.sign_in("gil@example.com", PASSWORD))  # the squatter's
-    assert _post(api, "/v1/auth/claim", {"token": token}).status_code == 410
+    again = {"token": token, "password": "gils own password"}
+    assert _post(api, "/v1/auth/claim", again).status_code == 410
+
+
+def test_a_claim_needs_the_password_of_its_sign_up_so_a_squatter_signing_up_again_gains_nothing(
+    api_for,
+):
+    api = api_for("distribu")
+    squatter = api.sign_up("ivy@example.com", name="Mallory", verified=False)
+    owner = {"email": "ivy@example.com", "name": "Ivy", "password": "ivys own password"}
+    assert _post(api, "/v1/auth/signup", owner).status_code == 202
+    again = {"email": "ivy@example.com", "name": "Ivy", "password": "mallorys password"}
+    assert _post(api, "/v1/auth/signup", again).status_code == 202  # the squatter, once more
+    token = link_token(api.t, "ivy@example.com", "claim")  # the newest mail: the squatter's
+    r = _post(api, "/v1/auth/claim", {"token": token, "password": "ivys own password"})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "WRONG_PASSWORD", r.text
+    with api.t.db.reading() as s:
+        holder = s.scalar(select(User).where(User.email == "ivy@example.com"))
+        assert holder is not None and holder.id == squatter.id and not holder.is_verified
+    with pytest.raises(ApiError):
+        api.anonymous.send(calls.sign_in("ivy@example.com", "mallorys password"))
+    assert _post(api, "/v1/auth/signup", owner).status_code == 202  # the owner, again
+    token = link_token(api.t, "ivy@example.com", "claim")
+    r = _post(api, "/v1/auth/claim", {"token": token, "password": "ivys own password"})
+    assert r.status_code == 201, r.text
+    assert api.anonymous.send(calls.sign_in("ivy@example.com", "ivys own password")).user
 
 
 def test_a_claim_is_refused_once_the_holder_proved_the_address(api_for):
@@ -191,7 +216,7 @@ def test_a_claim_is_refused_once_the_holder_proved_the_address(api_for):
     claim = link_token(api.t, "hal@example.com", "claim")
     verify = link_token(api.t, "hal@example.com", "verify")
     assert _post(api, "/v1/auth/verify", {"token": verify}).status_code == 200
-    r = _post(api, "/v1/auth/claim", {"token": claim})
+    r = _post(api, "/v1/auth/claim", {"token": claim, "password": PASSWORD})
     assert r.status_code == 409
     assert r.json()["error"]["code"] == "EMAIL_TAKEN"
 

@@ -39,7 +39,8 @@ def test_the_claim_page_gives_the_address_to_the_new_sign_up(web: Web) -> None:
         {"name": "Gil", "email": "gil@example.com", "password": "gils own password"},
     )
     token = link_token(web.t, "gil@example.com", "claim")
-    r = owner.submit(f"/claim/{token}", "/claim", {"token": token}, follow_redirects=True)
+    form = {"token": token, "password": "gils own password"}
+    r = owner.submit(f"/claim/{token}", "/claim", form, follow_redirects=True)
     assert "Your account is ready" in r.text
     assert owner.sign_in("gil@example.com", "gils own password").status_code == 303
     assert squatter.get("/orgs", follow_redirects=False).status_code == 303  # signed out

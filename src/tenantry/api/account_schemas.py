@@ -25,6 +25,12 @@ class LinkIn(In):
     )
 
 
+class ClaimIn(LinkIn):
+    password: str = Field(
+        min_length=1, max_length=1024, description="The password typed at that sign-up."
+    )
+
+
 class VerifiedOut(Written):
     email: str
     verified: bool

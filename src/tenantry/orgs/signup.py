@@ -17,8 +17,8 @@ from tenantry.accounts import links
 from tenantry.accounts.emails import normalize_email
 from tenantry.accounts.mail import AccountMail
 from tenantry.accounts.models import User
-from tenantry.accounts.passwords import HashedPassword
-from tenantry.accounts.service import create_user
+from tenantry.accounts.passwords import HashedPassword, verify_password
+from tenantry.accounts.service import WrongPassword, create_user
 from tenantry.accounts.trail import record_account
 from tenantry.accounts.verification import mark_verified, reclaim
 from tenantry.authz.service import Authorizer
@@ -26,6 +26,7 @@ from tenantry.errors import Invalid
 from tenantry.orgs.models import Organization
 from tenantry.orgs.service import create_org
 from tenantry.policy.model import Policy
+from tenantry.store.db import Database
 from tenantry.text import MAX_NAME
 from tenantry.writes import Actor
 
@@ -135,9 +136,26 @@ def create_account(
     return user, org
 
 
+def prove_claimant(db: Database, token: str, password: str) -> None:
+    """Whoever confirms a claim must be whoever signed up: the link reaches the mailbox,
+    the password typed at sign-up shows it is the same person (else a squatter signing up
+    again could have the owner confirm an account with the squatter's password). Checked
+    with no connection held (argon2 is slow by design)."""
+    with db.reading() as s:
+        row = links.find(s, links.CLAIM, token)
+        links.check_usable(row)
+        stored = (row.payload or {}).get("password_hash")
+    if not verify_password(str(stored) if stored else None, password):
+        raise WrongPassword(
+            "That is not the password this sign-up was made with: type the one you chose "
+            "when you signed up (or sign up again for a new link)."
+        )
+
+
 def claim(session: Session, authz: Authorizer, token: str, *, ip: str | None) -> User:
-    """Use a claim link: the sign-up it carries becomes a verified account holding the
-    address, and the unverified account that held it is disabled (``reclaim``)."""
+    """Use a claim link (its password proved first: ``prove_claimant``): the sign-up it
+    carries becomes a verified account holding the address, and the unverified account that
+    held it is disabled (``reclaim``)."""
     row = links.spend(session, links.CLAIM, token)
     payload = row.payload or {}
     actor = Actor(None, row.email, ip)

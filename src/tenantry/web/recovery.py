@@ -38,6 +38,7 @@ PAGES: dict[str, dict[str, str]] = {
         "that holds the address now is disabled and signed out everywhere.",
         "button": "Confirm and create my account",
         "action": "/claim",
+        "password": "The password you chose when you signed up",
     },
     links.EMAIL_CHANGE: {
         "title": "Confirm your new email address",
@@ -84,6 +85,7 @@ def claim_page(token: str, request: Request, t: App) -> Response:
 def claim(request: Request, form: PreSessionForm, t: App) -> Response:
     token = str(form.get("token", ""))
     t.account_links.admit(t.db, links.CLAIM, token, client_ip(request))
+    signup.prove_claimant(t.db, token, str(form.get("password", "")))
     with t.db.transaction() as s:
         signup.claim(s, t.authz, token, ip=client_ip(request))
     return redirect("/login", notice="Your account is ready: sign in with your password.")

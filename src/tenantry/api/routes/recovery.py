@@ -53,11 +53,13 @@ def resend_verification(
 
 
 @router.post("/auth/claim", status_code=201, summary="Claim my address with a sign-up's link")
-def claim(body: accounts.LinkIn, request: Request, t: App, write: OwnTx) -> accounts.VerifiedOut:
+def claim(body: accounts.ClaimIn, request: Request, t: App, write: OwnTx) -> accounts.VerifiedOut:
     """The link mailed when someone signed up with an address an unverified account held:
-    the sign-up becomes a confirmed account with that address, and the unverified account
-    is disabled and signed out everywhere (in its audit trail). Sign in afterwards."""
+    with the password typed at that sign-up (403 WRONG_PASSWORD otherwise), the sign-up
+    becomes a confirmed account with that address, and the unverified account is disabled
+    and signed out everywhere (in its audit trail). Sign in afterwards."""
     _admit(t, request, links.CLAIM, body.token)
+    signup.prove_claimant(t.db, body.token, body.password)
     with write() as s:
         user = signup.claim(s, t.authz, body.token, ip=client_ip(request))
         email = user.email
