@@ -39,6 +39,12 @@ INTERNAL = [
     "http://0x7f000001/hook",
     "http://017700000001/hook",
     "http://224.0.0.1/hook",
+    # IPv4 carried inside IPv6: NAT64 (well-known and local prefixes), SIIT, IPv4-compatible
+    "http://[64:ff9b::a9fe:a9fe]/hook",
+    "http://[64:ff9b::a00:1]/hook",
+    "http://[64:ff9b:1::5db8:d822]/hook",
+    "http://[::ffff:0:127.0.0.1]/hook",
+    "http://[::127.0.0.1]/hook",
 ]
 MALFORMED = ["ftp://example.com/x", "file:///etc/passwd", "http://user:pw@example.com/", "//x"]
 
@@ -47,6 +53,10 @@ def test_every_internal_spelling_is_refused():
     for url in INTERNAL:
         with pytest.raises(addresses.UnsafeUrl, match="internal address"):
             addresses.check(url, allow_private=False)
+
+
+def test_a_public_address_reached_through_nat64_is_taken():
+    assert addresses.check("http://[64:ff9b::5db8:d822]/hook", allow_private=False).address
 
 
 def test_a_host_with_one_internal_address_among_public_ones_is_refused():

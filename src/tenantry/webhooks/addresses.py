@@ -46,10 +46,31 @@ class Target:
         return f"{self.scheme}://{literal}:{self.port}{self.path}"
 
 
+# IPv6 ranges that carry an IPv4 address in their last 32 bits, reaching it through a
+# translator or an old transition mechanism: NAT64's well-known prefix, SIIT's translated
+# form, the deprecated IPv4-compatible form
+EMBEDDING_V4 = tuple(
+    ipaddress.ip_network(net) for net in ("64:ff9b::/96", "::ffff:0:0:0/96", "::/96")
+)
+LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")  # a network's own translator: refused
+
+
+def _embedded(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if ip.ipv4_mapped or ip.sixtofour:
+        return ip.ipv4_mapped or ip.sixtofour
+    if ip.teredo:
+        return ip.teredo[1]
+    if any(ip in net for net in EMBEDDING_V4):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def _public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address):
-        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if ip in LOCAL_NAT64:
+            return False
+        embedded = _embedded(ip)
         if embedded is not None and not _public(str(embedded)):
             return False
     return ip.is_global and not ip.is_multicast
