@@ -4,6 +4,7 @@ Chromium against a real uvicorn; then two-factor set up from the account page.""
 from __future__ import annotations
 
 import re
+import time
 
 import pyotp
 from playwright.sync_api import Browser, expect
@@ -31,8 +32,11 @@ def _with_totp(live: Live, email: str) -> pyotp.TOTP:
 
 
 def _reset_link(live: Live, email: str) -> str:
-    mails = [m for m in messages_in(live.mailbox) if m["To"] == email]
-    assert mails, "no reset mail"
+    """The link of the reset mail, which is sent just after the page answers."""
+    deadline = time.monotonic() + 10
+    while not (mails := [m for m in messages_in(live.mailbox) if m["To"] == email]):
+        assert time.monotonic() < deadline, "no reset mail"
+        time.sleep(0.05)
     found = re.search(r"(http://\S+/reset/\S+)", text_of(mails[-1]))
     assert found, text_of(mails[-1])
     return found.group(1)

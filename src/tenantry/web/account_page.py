@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.background import BackgroundTask
 
 from tenantry.accounts import email_change, sessions, two_factor
 from tenantry.accounts.closing import delete_account
@@ -90,9 +91,10 @@ def change_email(request: Request, viewer: SignedIn, form: CheckedForm, t: App) 
             )
     except DomainError as exc:
         return _page(request, t, viewer, STATUS[exc.kind], error=exc.message)
-    if message_id is not None:
-        t.deliver_mail(only=[message_id])
-    return redirect("/account", notice=f"To finish, open the link we sent to {address}.")
+    done = redirect("/account", notice=f"To finish, open the link we sent to {address}.")
+    if message_id is not None:  # after the answer: whether the address is taken shows nowhere
+        done.background = BackgroundTask(t.deliver_mail, only=[message_id])
+    return done
 
 
 @router.post("/account/password")

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.background import BackgroundTask
 
 from tenantry.accounts import email_change, links, verification
 from tenantry.accounts.emails import normalize_email
@@ -109,9 +110,10 @@ def forgot(request: Request, form: PreSessionForm, t: App) -> Response:
         )
     with t.db.transaction() as s:
         message_id = request_reset(s, t.account_mail, email=address)
-    if message_id is not None:
-        t.deliver_mail(only=[message_id])
-    return pre_session_page(request, "forgot.html", sent=address, email="")
+    page = pre_session_page(request, "forgot.html", sent=address, email="")
+    if message_id is not None:  # sent after the answer: a known address takes no longer
+        page.background = BackgroundTask(t.deliver_mail, only=[message_id])
+    return page
 
 
 @router.get("/reset/{token}")
