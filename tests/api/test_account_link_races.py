@@ -4,6 +4,7 @@ transactions both read the link unused)."""
 
 from __future__ import annotations
 
+import pyotp
 from sqlalchemy import func, select
 
 from tenantry.accounts.models import User
@@ -39,3 +40,19 @@ def test_one_claim_link_used_by_many_requests_at_once_makes_one_account(server) 
     assert _outcomes(answers) == [(201, None)] + [(410, "LINK_USED")] * (K - 1)
     with api.t.db.reading() as s:
         assert s.scalar(select(func.count()).select_from(User)) == 2  # the squatter, Gil
+
+
+def test_wrong_second_factor_codes_sent_at_once_get_five_tries_in_all(server) -> None:  # noqa: F811
+    base, api = server
+    amy = api.sign_up("amy@example.com")
+    auth = {"Authorization": f"Bearer {amy.signed.token}"}
+    secret = api.http.post("/v1/me/two-factor/setup", headers=auth).json()["secret"]
+    code = pyotp.TOTP(secret).now()
+    assert api.http.post("/v1/me/two-factor/enable", json={"code": code}, headers=auth).is_success
+    step = api.http.post("/v1/auth/signin", json={"email": "amy@example.com", "password": PASSWORD})
+    challenge = step.json()["error"]["details"]["challenge"]
+    wrong = {"challenge": challenge, "code": "000000" if code != "000000" else "111111"}
+    answers = race(base, "POST", "/v1/auth/signin/second-factor", wrong, {}, 3 * K)
+    judged = [a for a in _outcomes(answers) if a == (401, "WRONG_CODE")]
+    assert len(judged) <= 5, _outcomes(answers)
+    assert {a for a in _outcomes(answers)} <= {(401, "WRONG_CODE"), (429, "RATE_LIMITED")}

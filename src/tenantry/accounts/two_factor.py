@@ -48,18 +48,24 @@ class TwoFactorRequired(DomainError):
 
 
 class CodeGuesses:
-    def __init__(self, store: WindowStore) -> None:
-        self.wrong = Throttle(store, "second-factor", WRONG_CODES, WINDOW_SECONDS)
+    """Codes tried since the last right one: every attempt is counted before it is judged,
+    so guesses sent in parallel count against each other (counted after a wrong answer,
+    all of them would pass a check that still saw none); a right code starts afresh."""
 
-    def check(self, user_id: str) -> None:
-        wait = self.wrong.retry_after(user_id)
+    def __init__(self, store: WindowStore) -> None:
+        # the attempt being judged counts too: WRONG_CODES wrong ones pass, the next waits
+        self.tried = Throttle(store, "second-factor", WRONG_CODES + 1, WINDOW_SECONDS)
+
+    def attempt(self, user_id: str) -> None:
+        self.tried.hit(user_id)
+        wait = self.tried.retry_after(user_id)
         if wait is not None:
             raise TooManyAttempts(
                 f"Too many wrong codes; try again in {wait} seconds.", retry_after=wait
             )
 
-    def failed(self, user_id: str) -> None:
-        self.wrong.hit(user_id)
+    def succeeded(self, user_id: str) -> None:
+        self.tried.reset(user_id)
 
 
 def _totp(sealer: Sealer, user: User) -> pyotp.TOTP | None:
@@ -130,14 +136,12 @@ def _proves(session: Session, sealer: Sealer, user: User, code: str) -> bool:
 
 @contextmanager
 def guarded(guesses: CodeGuesses, user_id: str) -> Iterator[None]:
-    """Check the budget before, count a wrong code after: wrap it around (outside) the
-    write transaction, since the throttle's store writes in a unit of its own."""
-    guesses.check(user_id)
-    try:
-        yield
-    except WrongCode:
-        guesses.failed(user_id)
-        raise
+    """Count the attempt first, refuse it past the budget, start afresh after a right code:
+    wrap it around (outside) the write transaction, since the throttle's store writes in a
+    unit of its own."""
+    guesses.attempt(user_id)
+    yield
+    guesses.succeeded(user_id)
 
 
 def enable(session: Session, sealer: Sealer, user: User, code: str, *, actor: Actor) -> list[str]:
@@ -192,20 +196,22 @@ def finish_sign_in(
         links.check_usable(row)
         user_id = row.user_id
     assert user_id is not None
-    guesses.check(user_id)
+    guesses.attempt(user_id)
+    signed = None
     with db.transaction() as s:
         row = links.find(s, links.SECOND_FACTOR, challenge, lock=True)
         links.check_usable(row)
         user = s.get(User, user_id, with_for_update=True)  # two sign-ins, one code: one wins
         if user is None or not user.is_active or user.totp_enabled_at is None:
             raise links.LinkNotFound("This sign-in is not valid any more; sign in again.")
-        ok = _proves(s, sealer, user, code)
-        if ok:
+        if _proves(s, sealer, user, code):
             row.used_at = clock.now()
             agent = (row.payload or {}).get("user_agent")
-            return sessions.start_session(s, user, ip=ip, user_agent=agent)
-    guesses.failed(user_id)
-    raise WrongCode("That code is not right.")
+            signed = sessions.start_session(s, user, ip=ip, user_agent=agent)
+    if signed is None:
+        raise WrongCode("That code is not right.")
+    guesses.succeeded(user_id)
+    return signed
 
 
 def require_for_org(user: User | None, org_requires: bool) -> None:
