@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from tenantry.accounts.guessing import PasswordGuesses
 from tenantry.accounts.links import LinkGuessing
 from tenantry.accounts.mail import AccountMail
-from tenantry.accounts.reset import ResetRequests
+from tenantry.accounts.reset import reset_requests, sign_up_requests
 from tenantry.accounts.sessions import SignIn
 from tenantry.accounts.two_factor import CodeGuesses
 from tenantry.authz.service import Authorizer
@@ -72,7 +72,8 @@ class Tenantry:
         # accounts: the mail with their links, and the budgets for asking and guessing
         self.account_mail = AccountMail(base_url, self.sealer)
         self.account_links = LinkGuessing(self.throttles)
-        self.resets = ResetRequests(self.throttles)
+        self.resets = reset_requests(self.throttles)
+        self.sign_ups = sign_up_requests(self.throttles)
         self.code_guesses = CodeGuesses(self.throttles)
 
     @classmethod

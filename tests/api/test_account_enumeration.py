@@ -127,3 +127,22 @@ def test_password_reset_answers_known_and_unknown_addresses_alike(live) -> None:
         assert time.monotonic() < deadline, "the reset mails did not arrive"
         time.sleep(0.05)
     print(f"reset median seconds: known {medians[0]:.3f}, unknown {medians[1]:.3f}")
+
+
+def test_sign_ups_naming_one_address_are_throttled_alike_for_known_and_unknown(api_for):
+    from tenantry.accounts.reset import SIGN_UPS_PER_ADDRESS
+
+    api = api_for("distribu")
+    api.sign_up("known@example.com")  # one sign-up of its budget spent
+    answers = {}
+    for address in ("known@example.com", "unknown@example.com"):
+        body = {"email": address, "name": "X", "password": "a long enough password"}
+        codes = [
+            api.http.post("/v1/auth/signup", json=body).status_code
+            for _ in range(SIGN_UPS_PER_ADDRESS + 1)
+        ]
+        answers[address] = codes
+    assert answers["unknown@example.com"] == [202] * SIGN_UPS_PER_ADDRESS + [429]
+    assert answers["known@example.com"] == [202] * (SIGN_UPS_PER_ADDRESS - 1) + [429, 429]
+    refused = api.http.post("/v1/auth/signup", json=body)
+    assert refused.json()["error"]["code"] == "RATE_LIMITED" and "Retry-After" in refused.headers

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from tenantry.accounts import sessions, two_factor
+from tenantry.accounts.emails import normalize_email
 from tenantry.accounts.models import AuthSession
 from tenantry.accounts.passwords import hash_new_password
 from tenantry.api.deps import SESSION_COOKIE, App, client_ip
@@ -147,6 +148,7 @@ def signup(request: Request, form: PreSessionForm, t: App) -> Response:
     values = {k: str(form.get(k, "")) for k in ("name", "email", "organization")}
     ip = client_ip(request)
     try:
+        t.sign_ups.admit(normalize_email(values["email"]), ip)  # alike for every address
         password = hash_new_password(str(form.get("password", "")))  # no lock held meanwhile
         with t.db.transaction() as s:
             done = sign_up(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, BackgroundTasks, Request, Response
 
 from tenantry.accounts import sessions
+from tenantry.accounts.emails import normalize_email
 from tenantry.accounts.passwords import hash_new_password
 from tenantry.accounts.service import apply_password_change, prove_password_change
 from tenantry.api import account_schemas as accounts
@@ -59,6 +60,7 @@ def sign_up(
     email saying so instead, and one an unverified account holds gets a link to claim it:
     the answer is the same in every case, so it tells nobody which addresses have accounts.
     Sign in afterwards with the password."""
+    t.sign_ups.admit(normalize_email(body.email), client_ip(request))  # alike for every address
     password = hash_new_password(body.password)  # argon2 before the write: no lock held
     with write() as s:
         done = signup.sign_up(
