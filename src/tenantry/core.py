@@ -10,10 +10,10 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from tenantry.accounts.budgets import reset_requests, sign_up_requests
 from tenantry.accounts.guessing import PasswordGuesses
 from tenantry.accounts.links import LinkGuessing
 from tenantry.accounts.mail import AccountMail
-from tenantry.accounts.reset import reset_requests, sign_up_requests
 from tenantry.accounts.sessions import SignIn
 from tenantry.accounts.two_factor import CodeGuesses
 from tenantry.authz.service import Authorizer

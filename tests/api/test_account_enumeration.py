@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import update
 
 from tenantry import clock
-from tenantry.accounts import reset
+from tenantry.accounts import budgets
 from tenantry.accounts.models import User
 from tests.api.conftest import PASSWORD
 from tests.api.test_live_server import live, smtp  # noqa: F401 (fixtures)
@@ -32,7 +32,7 @@ SLACK = 0.010
 @pytest.fixture(autouse=True)
 def more_resets_per_client(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every sample comes from 127.0.0.1; the per-address budget still holds."""
-    monkeypatch.setattr(reset, "PER_CLIENT", 1000)
+    monkeypatch.setattr(budgets, "PER_CLIENT", 1000)
 
 
 def _shape(body: Any, address: str) -> Any:
@@ -130,7 +130,7 @@ def test_password_reset_answers_known_and_unknown_addresses_alike(live) -> None:
 
 
 def test_sign_ups_naming_one_address_are_throttled_alike_for_known_and_unknown(api_for):
-    from tenantry.accounts.reset import SIGN_UPS_PER_ADDRESS
+    from tenantry.accounts.budgets import SIGN_UPS_PER_ADDRESS
 
     api = api_for("distribu")
     api.sign_up("known@example.com")  # one sign-up of its budget spent
