@@ -113,6 +113,8 @@ def main() -> int:
             )
             command = [
                 str(VENV_BIN / "schemathesis"),
+                "--config-file",
+                str(Path(__file__).with_name("fuzz_contract.toml")),
                 "run",
                 f"{base}/openapi.json",
                 "--checks",
