@@ -5,14 +5,12 @@ and against a real server on loopback)."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 
 from tenantry import clock
@@ -25,6 +23,7 @@ from tenantry.invitations.models import Invitation
 from tenantry.mail.models import OutboxMessage
 from tenantry.members.models import Membership
 from tenantry.orgs.models import Organization
+from tests._uvicorn import start_uvicorn
 from tests.api.conftest import PASSWORD, sign_up_and_in
 from tests.api.test_invitations import _link_token
 from tests.api.test_live_server import free_port
@@ -320,17 +319,9 @@ def server(api_for) -> Iterator[tuple[str, Any]]:
     """The app on a real uvicorn on loopback: requests really run side by side."""
     api = api_for("distribu")
     port = free_port()
-    config = uvicorn.Config(api.http.app, host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
+    stop = start_uvicorn(api.http.app, port)
     yield f"http://127.0.0.1:{port}", api
-    server.should_exit = True
-    thread.join(timeout=10)
+    stop()
 
 
 def race(base: str, method: str, path: str, body: Any, headers: dict[str, str], k: int):

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import re
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 
 import pytest
-import uvicorn
 from aiosmtpd.controller import Controller
 
 from tenantry.api.app import create_app
@@ -19,6 +16,7 @@ from tenantry.client import Client, calls
 from tenantry.core import Tenantry
 from tenantry.mail.transports import SmtpTransport, text_of
 from tenantry.settings import Settings
+from tests._uvicorn import start_uvicorn
 from tests.api.conftest import PASSWORD
 
 
@@ -52,19 +50,9 @@ def live(database, smtp) -> Iterator[tuple[str, Inbox]]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     t = Tenantry(database, "distribu", base_url=base, mail=SmtpTransport("127.0.0.1", smtp_port))
-    config = uvicorn.Config(
-        create_app(t, Settings.load({})), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
+    stop = start_uvicorn(create_app(t, Settings.load({})), port)
     yield base, inbox
-    server.should_exit = True
-    thread.join(timeout=10)
+    stop()
     t.close()
 
 

@@ -4,13 +4,10 @@ member once in the order asked, prefix search, "who can", a made-up or foreign c
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
 from tenantry.accounts.sessions import start_session
 from tenantry.api.app import create_app
@@ -19,6 +16,7 @@ from tenantry.resources import service as resources
 from tenantry.resources.service import AccessChange
 from tenantry.settings import Settings
 from tenantry.writes import Actor
+from tests._uvicorn import start_uvicorn
 from tests.api.test_live_server import free_port
 from tests.factories import add_member, make_org, make_resource, make_user
 
@@ -30,19 +28,9 @@ def served(database, tmp_path) -> Iterator[tuple[str, Tenantry]]:
     settings = Settings.load(
         {"TENANTRY_POLICY": "verkkokurssikassa", "TENANTRY_MAILBOX_DIR": str(tmp_path)}
     )
-    config = uvicorn.Config(
-        create_app(t, settings), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
+    stop = start_uvicorn(create_app(t, settings), port)
     yield f"http://127.0.0.1:{port}", t
-    server.should_exit = True
-    thread.join(timeout=10)
+    stop()
     t.close()
 
 

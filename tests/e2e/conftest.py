@@ -4,14 +4,11 @@ loopback port, with a development mailbox for the invitation emails."""
 from __future__ import annotations
 
 import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -27,6 +24,7 @@ from tenantry.core import Tenantry
 from tenantry.mail.transports import MailboxTransport
 from tenantry.settings import Settings
 from tenantry.store.db import Database
+from tests._uvicorn import start_uvicorn
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -83,18 +81,10 @@ def live_for(database: Database, tmp_path: Path) -> Iterator[Callable[[str], Liv
         mailbox = tmp_path / "mailbox"
         t = Tenantry(database, policy, base_url=base, mail=MailboxTransport(mailbox))
         app = create_app(t, Settings.load({"TENANTRY_POLICY": policy}))
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
+        stop_server = start_uvicorn(app, port)
 
         def stop() -> None:
-            server.should_exit = True
-            thread.join(timeout=10)
+            stop_server()
             t.authz.close()
 
         stops.append(stop)
