@@ -12,9 +12,10 @@ from typing import Any
 import uvicorn
 
 
-def start_uvicorn(app: Any, port: int) -> Callable[[], None]:
+def start_uvicorn(app: Any, port: int, *, log_level: str = "warning") -> Callable[[], None]:
     """Serve ``app`` on 127.0.0.1:``port`` once it answers; the function that stops it."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level=log_level)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.testclient import TestClient
@@ -23,6 +22,7 @@ from tenantry.core import Tenantry
 from tenantry.mail.transports import MailboxTransport
 from tenantry.settings import Settings
 from tenantry.store.db import DEFAULT_POOL_TIMEOUT
+from tests._uvicorn import start_uvicorn
 from tests.api.conftest import PASSWORD, sign_up_and_in
 from tests.api.test_live_server import free_port
 
@@ -112,20 +112,7 @@ def test_an_exhausted_pool_answers_503_retry_with_retry_after_quickly(small_pool
 
 def test_requests_piling_up_on_a_busy_pool_over_the_wire_get_503_retry_never_500(small_pool):
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(small_pool, Settings.load({})),
-            host="127.0.0.1",
-            port=port,
-            log_level="critical",
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    stop = start_uvicorn(create_app(small_pool, Settings.load({})), port, log_level="critical")
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base) as http:
@@ -157,8 +144,7 @@ def test_requests_piling_up_on_a_busy_pool_over_the_wire_get_503_retry_never_500
         with httpx.Client(base_url=base) as http:
             assert http.get(path, headers=headers).status_code == 200
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        stop()
 
 
 # -- text no database can store ---------------------------------------------------------------
