@@ -115,6 +115,12 @@ def test_export_needs_the_audit_permission_and_valid_filters(team):
         api, tokens["olive@example.com"], f"/v1/orgs/{org_id}/audit/export", format="xml"
     )
     assert bad_format.status_code == 422
+    for not_text in ("0.5", "1764580000"):  # seconds since 1970 are not an ISO 8601 instant
+        numeric = get(
+            api, tokens["olive@example.com"], f"/v1/orgs/{org_id}/audit/export", until=not_text
+        )
+        assert numeric.status_code == 422, numeric.text
+        assert "ISO 8601" in numeric.text
     with pytest.raises(ApiError) as caught:
         api.anonymous.as_token(tokens["olive@example.com"]).send(
             calls.audit_events(org_id, cursor="not-a-seq")

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from tenantry.api import history_schemas as schemas
 from tenantry.api.deps import App, Tx
+from tenantry.api.params import Instant
 from tenantry.api.route import ApiRoute
 from tenantry.api.routes.audit import Auditor
 from tenantry.audit import history
@@ -45,7 +45,7 @@ def access_at(
     ctx: Auditor,
     t: App,
     s: Tx,
-    at: Annotated[datetime, Query(description="The instant (ISO 8601; no zone means UTC).")],
+    at: Annotated[Instant, Query(description="The instant (ISO 8601; no zone means UTC).")],
     user: Annotated[str | None, Query(max_length=64, description="A user id.")] = None,
     permission: Annotated[str | None, Query(max_length=128)] = None,
 ) -> schemas.UserAccessOut | schemas.HoldersOut:

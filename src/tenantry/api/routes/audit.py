@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -10,6 +9,7 @@ from fastapi.responses import StreamingResponse
 
 from tenantry.api import schemas
 from tenantry.api.deps import App, OrgContext, Tx, require
+from tenantry.api.params import Instant
 from tenantry.api.route import ApiRoute
 from tenantry.audit import chain, export
 from tenantry.audit import service as audit
@@ -34,9 +34,9 @@ def _filter(
     ] = None,
     target_id: Annotated[str | None, Query(max_length=64)] = None,
     since: Annotated[
-        datetime | None, Query(description="From this instant (ISO 8601; naive means UTC).")
+        Instant | None, Query(description="From this instant (ISO 8601; naive means UTC).")
     ] = None,
-    until: Annotated[datetime | None, Query(description="Before this instant.")] = None,
+    until: Annotated[Instant | None, Query(description="Before this instant.")] = None,
 ) -> audit.Filter:
     return audit.make_filter(
         actors=actor_id or (),
