@@ -44,7 +44,7 @@ pg_start() {
         -A trust -E UTF8 --no-locale --no-sync >"$PG_DIR/initdb.log" 2>&1 \
         || { cat "$PG_DIR/initdb.log" >&2; return 1; }
     runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c fsync=off" start >/dev/null \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c fsync=off -c max_connections=300" start >/dev/null \
         || { cat "$PG_DIR/server.log" >&2; return 1; }
     runuser -u postgres -- "$PG_BIN/createdb" -h 127.0.0.1 -p "$port" tenantry_test
     PG_URL="postgresql+psycopg://postgres@127.0.0.1:$port/tenantry_test"

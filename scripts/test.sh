@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 source scripts/_pg.sh
 source scripts/_redis.sh
 
-PYTEST=(.venv/bin/python -m pytest -W error)
+# two workers (pytest-xdist), a test file each at a time: the suite waits on its servers about
+# half the time, so two share the two cores well; TEST_WORKERS=0 runs in one process
+PYTEST=(.venv/bin/python -m pytest -W error -n "${TEST_WORKERS:-2}" --dist loadfile)
 pg_start   # first, so a missing PostgreSQL shows up before the long runs
 # the throttle tests need a real Redis; one EXIT trap stops both servers, even on failure
 trap 'redis_stop; pg_stop' EXIT

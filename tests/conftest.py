@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from tenantry.core import Tenantry
 from tenantry.mail.transports import MailboxTransport
@@ -17,7 +17,26 @@ from tenantry.store.db import Database
 from tenantry.store.migrate import upgrade
 from tenantry.store.registry import metadata
 
-PG_URL = os.environ.get("TENANTRY_TEST_DATABASE_URL")
+
+def _worker_database(url: str | None) -> str | None:
+    """Under pytest-xdist (``make test`` runs two workers), each worker gets a PostgreSQL
+    database of its own, created empty here, before any test module reads the variable: the
+    suite truncates its database between tests, so two workers must never share one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    name = f"{make_url(url).database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    own = make_url(url).set(database=name).render_as_string(hide_password=False)
+    os.environ["TENANTRY_TEST_DATABASE_URL"] = own
+    return own
+
+
+PG_URL = _worker_database(os.environ.get("TENANTRY_TEST_DATABASE_URL"))
 
 
 def pytest_report_header() -> str:
