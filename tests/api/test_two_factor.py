@@ -29,7 +29,10 @@ def _turn_on(api, token):
     assert body["qr_svg"].startswith("data:image/svg+xml")
     assert body["otpauth_uri"].startswith("otpauth://totp/")
     totp = pyotp.TOTP(body["secret"])
-    enabled = _post(api, "/v1/me/two-factor/enable", token, {"code": totp.now()})
+    # the code that turns it on is spent: turn it on with the previous step's code (accepted
+    # for clock drift), so that the tests' sign-ins can use the current one
+    earlier = totp.at(clock.now(), counter_offset=-1)
+    enabled = _post(api, "/v1/me/two-factor/enable", token, {"code": earlier})
     assert enabled.status_code == 200, enabled.text
     return totp, enabled.json()["recovery_codes"]
 
@@ -179,6 +182,28 @@ def test_an_api_key_is_not_refused_by_the_two_factor_rule(api_for):
         f"/v1/orgs/{owner.org_id}/members", headers={"Authorization": f"Bearer {key.token}"}
     )
     assert r.status_code == 200, r.text
+
+
+def test_the_code_that_turned_two_factor_on_cannot_sign_in(api_for):
+    """Typed into a page that a phishing proxy relays, the enabling code must not also be a
+    sign-in code while it is current."""
+    api = api_for("distribu")
+    gus = api.sign_up("gus@example.com")
+    setup = _post(api, "/v1/me/two-factor/setup", gus.signed.token).json()
+    totp = pyotp.TOTP(setup["secret"])
+    now = clock.now()
+    clock.set_clock(lambda: now)
+    try:
+        code = totp.at(now)
+        on = _post(api, "/v1/me/two-factor/enable", gus.signed.token, {"code": code})
+        assert on.status_code == 200, on.text
+        challenge = _password_step(api, "gus@example.com")
+        again = _post(
+            api, "/v1/auth/signin/second-factor", body={"challenge": challenge, "code": code}
+        )
+        assert again.status_code == 401 and again.json()["error"]["code"] == "WRONG_CODE"
+    finally:
+        clock.set_clock(None)
 
 
 def test_a_code_that_signed_in_once_cannot_sign_in_again(api_for):

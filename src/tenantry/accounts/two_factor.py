@@ -92,11 +92,11 @@ def _new_recovery_codes(session: Session, user_id: str) -> list[str]:
     return codes
 
 
-def _accept_code(totp: pyotp.TOTP, user: User, code: str, *, spend: bool = True) -> bool:
+def _accept_code(totp: pyotp.TOTP, user: User, code: str) -> bool:
     """A code of the current time step, or one step either side (clock drift), and of a
     later step than the last code accepted: a code seen once (over a shoulder, in a
-    phishing proxy) cannot be used again while it is still current. ``spend=False`` only
-    checks (the set-up's proof, which signs nobody in)."""
+    phishing proxy, or typed to turn two-factor sign-in on) cannot be used again while it
+    is still current. An accepted code is spent."""
     if not code.isdigit():
         return False
     now = clock.now()
@@ -106,8 +106,7 @@ def _accept_code(totp: pyotp.TOTP, user: User, code: str, *, spend: bool = True)
         if step > (user.totp_last_step or -1) and hmac.compare_digest(
             totp.at(now, counter_offset=offset), code
         ):
-            if spend:
-                user.totp_last_step = step
+            user.totp_last_step = step
             return True
     return False
 
@@ -152,7 +151,8 @@ def enable(session: Session, sealer: Sealer, user: User, code: str, *, actor: Ac
     totp = _totp(sealer, user)
     if totp is None:
         raise TwoFactorState("Start the set-up first: it shows the code to scan.")
-    if not _accept_code(totp, user, code.strip(), spend=False):
+    # the code is spent here: the same code cannot then sign anyone in while it is current
+    if not _accept_code(totp, user, code.strip()):
         raise WrongCode("That code is not right; check the app's clock and try the next one.")
     user.totp_enabled_at = clock.now()
     codes = _new_recovery_codes(session, user.id)
