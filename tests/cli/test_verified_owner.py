@@ -3,7 +3,7 @@ someone registered with another person's address must not receive it."""
 
 from __future__ import annotations
 
-from tests.cli._runner import assert_one_error_line
+from tests.cli._runner import add_member_by_email, assert_one_error_line
 
 
 def test_an_unconfirmed_account_is_given_no_organization_by_email(cli) -> None:
@@ -12,6 +12,19 @@ def test_an_unconfirmed_account_is_given_no_organization_by_email(cli) -> None:
     assert created.exit_code == 0 and "(unconfirmed)" in created.stdout
     refused = run("org", "create", "Sam Co", "--owner", "sam@example.com")
     assert_one_error_line(refused, "sam@example.com has not confirmed its email address")
+
+
+def test_ownership_is_not_transferred_by_email_to_an_unconfirmed_member(cli, tenantry_on) -> None:
+    run = cli("distribu")
+    run.user("olive@example.com", "Olive")
+    org_id = run.org("Olive Co", "olive@example.com")
+    assert run("user", "create", "sam@example.com", "--name", "Sam").exit_code == 0
+    add_member_by_email(tenantry_on("distribu"), org_id, "sam@example.com", ["member"])
+    refused = run("org", "transfer-ownership", org_id, "--to", "sam@example.com")
+    assert_one_error_line(refused, "sam@example.com has not confirmed its email address")
+    listed = run("member", "list", org_id)
+    owner_line = next(line for line in listed.stdout.splitlines() if "OWNER" in line)
+    assert owner_line.startswith("olive@example.com")  # nothing changed
 
 
 def test_the_operator_vouches_for_an_address_with_verified(cli) -> None:

@@ -94,6 +94,7 @@ def transfer(
     with t.db.transaction() as s:
         org = get_org(s, org_id)
         user = user_by_email(s, to)
+        require_verified(user, "organizations are handed over")  # not to a squatted address
         transfer_ownership(
             s,
             t.authz,
