@@ -14,6 +14,7 @@ from tenantry.accounts.budgets import reset_requests, sign_up_requests
 from tenantry.accounts.guessing import PasswordGuesses
 from tenantry.accounts.links import LinkGuessing
 from tenantry.accounts.mail import AccountMail
+from tenantry.accounts.reset import request_reset
 from tenantry.accounts.sessions import SignIn
 from tenantry.accounts.two_factor import CodeGuesses
 from tenantry.authz.service import Authorizer
@@ -136,6 +137,15 @@ class Tenantry:
             with self.db.transaction() as s:
                 outbox.record_result(s, message.id, error, on_result=delivery_result)
         return sent
+
+    def mail_reset_link(self, email: str) -> None:
+        """Issue a reset link to the address's account and mail it; nothing when it has
+        none. The routes run this after their answer, for every address alike, so the
+        answer's time tells nobody whether the address has an account."""
+        with self.db.transaction() as s:
+            message_id = request_reset(s, self.account_mail, email=email)
+        if message_id is not None:
+            self.deliver_mail([message_id])
 
     def close(self) -> None:
         self.authz.close()

@@ -13,7 +13,7 @@ from starlette.background import BackgroundTask
 from tenantry.accounts import email_change, links, verification
 from tenantry.accounts.emails import normalize_email
 from tenantry.accounts.passwords import hash_new_password
-from tenantry.accounts.reset import complete_reset, request_reset
+from tenantry.accounts.reset import complete_reset
 from tenantry.api.deps import App, client_ip
 from tenantry.api.errors import STATUS
 from tenantry.errors import DomainError
@@ -108,11 +108,9 @@ def forgot(request: Request, form: PreSessionForm, t: App) -> Response:
         return pre_session_page(
             request, "forgot.html", STATUS[exc.kind], error=exc.message, email=raw
         )
-    with t.db.transaction() as s:
-        message_id = request_reset(s, t.account_mail, email=address)
     page = pre_session_page(request, "forgot.html", sent=address, email="")
-    if message_id is not None:  # sent after the answer: a known address takes no longer
-        page.background = BackgroundTask(t.deliver_mail, only=[message_id])
+    # issued and mailed after the answer, for every address alike (see the API's route)
+    page.background = BackgroundTask(t.mail_reset_link, address)
     return page
 
 
