@@ -148,3 +148,23 @@ def test_lookup_subjects_pages_by_user_id(team):
         if len(page) < 2:
             break
     assert paged == expected
+
+
+def test_an_account_deleted_between_the_lookup_and_its_emails_leaves_the_answer(
+    team, served, monkeypatch
+):
+    """The subjects come from one read and their emails from the next: an account deleted in
+    between drops out of the answer instead of making it a 500."""
+    http, _, org, _, owner, _, sale = team
+    _, t = served
+    found = t.authz.lookup_subjects
+
+    def with_a_deleted_account(*args, **kwargs):
+        return sorted([*found(*args, **kwargs), "0" * 32])
+
+    monkeypatch.setattr(t.authz, "lookup_subjects", with_a_deleted_account)
+    path = f"/v1/orgs/{org.id}/resources/{sale.id}/subjects"
+    answer = http.get(path, params={"permission": "checkout.view"})
+    assert answer.status_code == 200, answer.text
+    assert "0" * 32 not in {s["user_id"] for s in answer.json()}
+    assert owner.id in {s["user_id"] for s in answer.json()}

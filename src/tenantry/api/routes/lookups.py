@@ -100,4 +100,5 @@ def lookup_subjects(
             uid: email
             for uid, email in s.execute(select(User.id, User.email).where(User.id.in_(ids)))
         }
-    return [schemas.SubjectOut(user_id=uid, email=emails[uid]) for uid in ids]
+    # an account deleted between the two reads is gone from the answer, not a 500
+    return [schemas.SubjectOut(user_id=uid, email=emails[uid]) for uid in ids if uid in emails]
