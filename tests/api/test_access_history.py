@@ -9,8 +9,10 @@ import pytest
 
 from tenantry.client import calls
 from tenantry.members import service as members
+from tenantry.resources import service as resources
+from tenantry.resources.service import AccessChange
 from tests.api.conftest import PASSWORD
-from tests.factories import actor, add_member, make_org, make_user
+from tests.factories import actor, add_member, make_org, make_resource, make_user
 
 
 @pytest.fixture
@@ -80,3 +82,56 @@ def test_one_question_at_a_time_and_only_for_auditors(team):
     assert [r.status_code for r in (neither, both, unknown)] == [422, 422, 422]
     denied = api.http.get(base, params={"at": at, "user": bob.id}, headers=headers[bob.email])
     assert denied.status_code == 403
+
+
+def test_access_on_a_resource_then_names_the_role_given_on_it(api_for):
+    api = api_for("verkkokurssikassa")
+    olive = make_user(api.t, "olive@example.com", password=PASSWORD)
+    amy = make_user(api.t, "amy@example.com", password=PASSWORD)
+    org = make_org(api.t, olive, "Olive Shop")
+    add_member(api.t, org, amy, ["member"], by=olive)
+    sale = make_resource(api.t, org, "checkout", "Sale", by=olive)
+    token = api.anonymous.send(calls.sign_in(olive.email, PASSWORD)).token
+    headers = {"Authorization": f"Bearer {token}"}
+    base = f"/v1/orgs/{org.id}/access"
+    before = datetime.now(UTC)
+    with api.t.db.transaction() as s:
+        resources.set_member_access(
+            s,
+            api.t.authz,
+            actor=actor(olive),
+            org_id=org.id,
+            user_id=amy.id,
+            changes=[AccessChange(sale.id, "viewer")],
+        )
+    now = datetime.now(UTC).isoformat()
+    mine = api.http.get(
+        base, params={"at": now, "user": amy.id, "resource": sale.id}, headers=headers
+    )
+    assert mine.status_code == 200, mine.text
+    body = mine.json()
+    assert body["resource_id"] == sale.id
+    role = next(g for g in body["grants"] if g["kind"] == "resource_role")
+    assert (role["name"], role["label"], role["resource_id"]) == ("viewer", "Viewer", sale.id)
+    assert {p["permission"] for p in body["permissions"]} == {
+        "checkout.view",
+        "checkout.orders.view",
+    }
+    then = api.http.get(
+        base,
+        params={"at": before.isoformat(), "user": amy.id, "resource": sale.id},
+        headers=headers,
+    ).json()
+    assert then["permissions"] == []
+    viewers = api.http.get(
+        base,
+        params={"at": now, "permission": "checkout.view", "resource": sale.id},
+        headers=headers,
+    ).json()
+    assert {h["user_id"] for h in viewers["holders"]} == {olive.id, amy.id}
+    unnamed = api.http.get(base, params={"at": now, "permission": "checkout.view"}, headers=headers)
+    assert unnamed.status_code == 422 and "name the checkout" in unnamed.text
+    missing = api.http.get(
+        base, params={"at": now, "user": amy.id, "resource": "0" * 32}, headers=headers
+    )
+    assert missing.status_code == 404

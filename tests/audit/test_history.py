@@ -173,8 +173,8 @@ def test_before_the_organization_existed_nobody_could_do_anything(t):
     assert holders == []
 
 
-def test_only_organization_permissions_are_asked_about(t):
+def test_an_unknown_permission_is_refused(t):
     owner = make_user(t)
     org = make_org(t, owner, "Asks")
-    with t.db.reading() as s, pytest.raises(Invalid, match="not an organization permission"):
+    with t.db.reading() as s, pytest.raises(Invalid, match="not a permission of this policy"):
         history.holders_of(s, t.policy, get_org(s, org.id), T0, "no.such.permission")

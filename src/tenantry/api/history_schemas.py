@@ -10,13 +10,18 @@ from tenantry.api.schemas import Out
 
 
 class GrantOut(Out):
-    kind: str = Field(description="role, permission (granted directly) or cross_role.")
+    kind: str = Field(
+        description="role, permission (granted directly), cross_role, resource_role (on "
+        "resource_id) or inherited_role (held on the ancestor organization org_id)."
+    )
     name: str
     label: str
     since: datetime
     event_id: str = Field(description="The audit event that made the grant.")
     granted_by: str = Field(description="Who made it: email, 'operator' or 'api-key:<name>'.")
     granted_by_id: str | None
+    resource_id: str | None = None
+    org_id: str | None = None
 
 
 class PermittedOut(Out):
@@ -32,6 +37,7 @@ class UserAccessOut(Out):
     user_id: str
     user: str
     member: bool
+    resource_id: str | None = Field(None, description="The resource asked about, if any.")
     grants: list[GrantOut]
     permissions: list[PermittedOut]
 
@@ -48,4 +54,5 @@ class HoldersOut(Out):
     at: datetime
     as_of_event: str | None
     permission: str
+    resource_id: str | None = None
     holders: list[HolderOut]

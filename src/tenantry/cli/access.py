@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from tenantry.accounts.service import user_by_email
-from tenantry.audit import history
+from tenantry.audit import history, resource_history
 from tenantry.audit.service import make_filter, parse_time
 from tenantry.authz.loader import resource_node
 from tenantry.cli._context import state
@@ -86,9 +86,20 @@ def access_then(t: Tenantry, user_email: str, org_id: str, at: str) -> None:
     typer.echo(
         f"{user.email} at {when.isoformat()}: {state_word}; as of event {moment.last_event_id}"
     )
+    every = [
+        *held.grants.values(),
+        *moment.inherited.get(held.user_id, ()),
+        *held.resource_roles.values(),
+    ]
     grants = [
-        [g.kind, g.name, g.since.isoformat(timespec="seconds"), g.granted_by, g.event_id]
-        for g in held.grants.values()
+        [
+            g.kind,
+            g.name + (f" on {moment.resources[g.resource_id].name}" if g.resource_id else ""),
+            g.since.isoformat(timespec="seconds"),
+            g.granted_by,
+            g.event_id,
+        ]
+        for g in every
     ]
     echo_table(["grant", "name", "since", "granted by", "event"], grants, empty="no grants then")
     typer.echo("")
@@ -102,3 +113,20 @@ def access_then(t: Tenantry, user_email: str, org_id: str, at: str) -> None:
         for p in found.permissions
     ]
     echo_table(["permission", "id", "why", "grants"], rows, empty="no permissions then")
+    on_resources = []
+    for res in sorted(moment.resources.values(), key=lambda r: (r.type, r.name)):
+        found_there = resource_history.permitted_on(
+            t.policy, moment.snapshot, held, res.node(org_id)
+        )
+        if found_there:
+            on_resources.append(
+                [
+                    t.policy.resource_types[res.type].label,
+                    res.name,
+                    ", ".join(p.permission for p in found_there),
+                    "; ".join(dict.fromkeys(r for p in found_there for r in p.reasons)),
+                ]
+            )
+    if on_resources:
+        typer.echo("")
+        echo_table(["type", "resource", "permissions", "why"], on_resources)

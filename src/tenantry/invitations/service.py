@@ -457,6 +457,7 @@ def accept(
         select(Membership).where(Membership.org_id == inv.org_id, Membership.user_id == user.id)
     )
     assert membership is not None
+    given = []
     for grant in inv.resource_grants:
         if session.get(Resource, grant["resource_id"]) is not None:  # deleted since: skip
             session.add(
@@ -466,6 +467,7 @@ def accept(
                     role=grant["role"],
                 )
             )
+            given.append({"resource_id": grant["resource_id"], "role": grant["role"]})
     inv.status = ACCEPTED
     inv.pending_email = None
     inv.accepted_at = clock.now()
@@ -481,7 +483,13 @@ def accept(
         target_type="invitation",
         target_id=inv.id,
         target=inv.email,
-        after={"roles": inv.roles, "permissions": inv.permissions},
+        # who joined and the resource roles given, for the access history
+        after={
+            "roles": inv.roles,
+            "permissions": inv.permissions,
+            "user_id": user.id,
+            "resource_grants": given,
+        },
     )
     return inv
 

@@ -13,13 +13,14 @@ from tenantry.accounts.models import User
 from tenantry.authz.actors import actor_snapshot
 from tenantry.authz.loader import resource_node
 from tenantry.authz.service import Authorizer
-from tenantry.engine.evaluate import manages, may_edit, resource_mask, rules_reaching
+from tenantry.engine.evaluate import manages, may_edit, resource_mask
 from tenantry.engine.snapshot import AccessSnapshot
 from tenantry.errors import Conflict, Invalid, NotFound, PermissionDenied
 from tenantry.members import rules
 from tenantry.members.errors import GrantExceedsOwnPermissions
 from tenantry.members.models import Membership
 from tenantry.policy.model import Policy, ResourceType
+from tenantry.resources.access_rows import removable_derived, rows_after
 from tenantry.resources.models import Resource, ResourceExclusion, ResourceGrant
 from tenantry.resources.visibility import require_visible
 from tenantry.text import display_name
@@ -113,6 +114,7 @@ def create_resource(
         session.flush()
     except IntegrityError:
         raise ResourceNameTaken(f"A {spec.label} named {resource.name!r} already exists.") from None
+    creator_grant: dict[str, str] | None = None
     if spec.creator_role is not None and actor.user_id is not None:
         membership = session.scalar(
             select(Membership).where(
@@ -125,6 +127,7 @@ def create_resource(
                     membership_id=membership.id, resource_id=resource.id, role=spec.creator_role
                 )
             )
+            creator_grant = {"user_id": actor.user_id, "role": spec.creator_role}
     record(
         session,
         actor=actor,
@@ -133,7 +136,10 @@ def create_resource(
         target_type=rtype,
         target_id=resource.id,
         target=resource.name,
-        after={"visibility": visibility},
+        after={
+            "visibility": visibility,
+            **({"creator_grant": creator_grant} if creator_grant else {}),
+        },
     )
     return resource
 
@@ -274,7 +280,8 @@ def set_member_access(
                     + ".",
                     permissions=sorted(missing),
                 )
-        _apply(session, policy, spec, membership, resource, change.role, target_snap.roles)
+        roles = target_snap.roles
+        grant, excluded = _apply(session, spec, membership, resource, change.role, roles)
         session.flush()
         target_snap = authz.snapshot(user_id, org_id, session)
         record(
@@ -289,49 +296,38 @@ def set_member_access(
             after={
                 "role": change.role,
                 "permissions": sorted(policy.ids_of(resource_mask(policy, target_snap, node))),
+                # the rows as kept, for the access history (audit.resource_history)
+                "user_id": user_id,
+                "grant": grant,
+                "excluded": sorted(excluded),
             },
         )
 
 
 def _apply(
     session: Session,
-    policy: Policy,
     spec: ResourceType,
     membership: Membership,
     resource: Resource,
     role: str | None,
     org_roles: frozenset[str],
-) -> None:
+) -> tuple[str | None, frozenset[str]]:
+    """Write the member's rows on the resource after the change (``access_rows``); returns
+    them, for the audit event."""
     where = (ResourceGrant.membership_id == membership.id, ResourceGrant.resource_id == resource.id)
-    session.execute(delete(ResourceGrant).where(*where))
-    derived = {
-        rule.grant
-        for rule in rules_reaching(spec, org_roles, resource.visibility)
-        if rule.removable
-    }
     excl = (
         ResourceExclusion.membership_id == membership.id,
         ResourceExclusion.resource_id == resource.id,
     )
-    if role is None:
-        for name in derived:
-            if (
-                session.scalar(
-                    select(ResourceExclusion.id).where(*excl, ResourceExclusion.role == name)
-                )
-                is None
-            ):
-                session.add(
-                    ResourceExclusion(
-                        membership_id=membership.id, resource_id=resource.id, role=name
-                    )
-                )
-        return
+    before = frozenset(session.scalars(select(ResourceExclusion.role).where(*excl)))
+    derived = removable_derived(spec, org_roles, resource.visibility)
+    grant, excluded = rows_after(derived, role, before)
+    session.execute(delete(ResourceGrant).where(*where))
     session.execute(delete(ResourceExclusion).where(*excl))
-    # a role the rules already derive needs no row; any other, or a different one, does
-    if role not in derived:
-        session.add(ResourceGrant(membership_id=membership.id, resource_id=resource.id, role=role))
-    for name in derived - {role}:
-        session.add(
-            ResourceExclusion(membership_id=membership.id, resource_id=resource.id, role=name)
-        )
+    if grant is not None:
+        session.add(ResourceGrant(membership_id=membership.id, resource_id=resource.id, role=grant))
+    session.add_all(
+        ResourceExclusion(membership_id=membership.id, resource_id=resource.id, role=name)
+        for name in sorted(excluded)
+    )
+    return grant, excluded

@@ -13,6 +13,7 @@ from tenantry.api.params import Instant
 from tenantry.api.route import ApiRoute
 from tenantry.api.routes.audit import Auditor
 from tenantry.audit import history
+from tenantry.audit.grants import RESOURCE_ROLE
 from tenantry.audit.service import make_filter
 from tenantry.errors import Invalid
 from tenantry.orgs.service import get_org
@@ -21,19 +22,40 @@ from tenantry.policy import Policy
 router = APIRouter(prefix="/v1/orgs/{org_id}/access", tags=["access history"], route_class=ApiRoute)
 
 
+def _label(policy: Policy, grant: history.Grant) -> str:
+    if grant.kind == history.PERMISSION:
+        permission = policy.permissions.get(grant.name)
+        return permission.label if permission is not None else grant.name
+    if grant.kind == RESOURCE_ROLE:
+        types = policy.resource_types.values()
+        labels = [t.roles[grant.name].label for t in types if grant.name in t.roles]
+        return labels[0] if labels else grant.name
+    role = policy.roles.get(grant.name)
+    return role.label if role is not None else grant.name
+
+
 def grant_out(policy: Policy, grant: history.Grant) -> schemas.GrantOut:
-    found = (policy.permissions if grant.kind == history.PERMISSION else policy.roles).get(
-        grant.name
-    )
     return schemas.GrantOut(
         kind=grant.kind,
         name=grant.name,
-        label=found.label if found is not None else grant.name,
+        label=_label(policy, grant),
         since=grant.since,
         event_id=grant.event_id,
         granted_by=grant.granted_by,
         granted_by_id=grant.granted_by_id,
+        resource_id=grant.resource_id,
+        org_id=grant.org_id,
     )
+
+
+def _held(
+    moment: history.Moment, holder: history.Holder, resource: str | None
+) -> list[history.Grant]:
+    """The holder's grants there: in the organization (and inherited into it), and their
+    role on the resource asked about."""
+    grants = [*holder.grants.values(), *moment.inherited.get(holder.user_id, ())]
+    own = holder.resource_roles.get(resource) if resource else None
+    return [*grants, own] if own is not None else grants
 
 
 @router.get(
@@ -48,6 +70,10 @@ def access_at(
     at: Annotated[Instant, Query(description="The instant (ISO 8601; no zone means UTC).")],
     user: Annotated[str | None, Query(max_length=64, description="A user id.")] = None,
     permission: Annotated[str | None, Query(max_length=128)] = None,
+    resource: Annotated[
+        str | None,
+        Query(max_length=64, description="A resource id: access on it instead of the org."),
+    ] = None,
 ) -> schemas.UserAccessOut | schemas.HoldersOut:
     """Organization roles, direct permissions and cross-organization roles as they stood at
     ``at``, replayed from the audit trail, each with the event that granted it and who made
@@ -58,14 +84,15 @@ def access_at(
     assert when is not None
     policy, org = t.policy, get_org(s, ctx.org_id)
     if user is not None:
-        moment, found = history.access_of(s, policy, org, when, user)
+        moment, found = history.access_of(s, policy, org, when, user, resource)
         return schemas.UserAccessOut(
             at=when,
             as_of_event=moment.last_event_id,
             user_id=user,
             user=found.holder.label,
             member=found.holder.member,
-            grants=[grant_out(policy, g) for g in found.holder.grants.values()],
+            resource_id=resource,
+            grants=[grant_out(policy, g) for g in _held(moment, found.holder, resource)],
             permissions=[
                 schemas.PermittedOut(
                     permission=p.permission,
@@ -77,11 +104,12 @@ def access_at(
             ],
         )
     assert permission is not None
-    moment, holders = history.holders_of(s, policy, org, when, permission)
+    moment, holders = history.holders_of(s, policy, org, when, permission, resource)
     return schemas.HoldersOut(
         at=when,
         as_of_event=moment.last_event_id,
         permission=permission,
+        resource_id=resource,
         holders=[
             schemas.HolderOut(
                 user_id=h.user_id,
