@@ -5,7 +5,6 @@ real SMTP server, requests interleaved so that load on the machine hits both ali
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,9 +21,10 @@ from tests.api.test_live_server import live, smtp  # noqa: F401 (fixtures)
 
 SAMPLES = 5  # per side, for the paths that run argon2 (about a second each here)
 RESET_SAMPLES = 25  # per side, for the fast path: the client's reset budget is raised below
-# medians within this factor of each other (or this many seconds, for paths of a few ms on
-# a machine other work shares): what both paths doing the same work gives. Sending the mail
-# inline (an SMTP round trip), or skipping argon2 for an unknown address, is far over it.
+# the fastest answers within this factor of each other (or this many seconds, for paths of a
+# few ms on a machine other work shares): what both paths doing the same work gives. Sending
+# the mail inline (an SMTP round trip), or skipping argon2 for an unknown address, is far
+# over it.
 TOLERANCE = 1.6
 SLACK = 0.010
 
@@ -48,8 +48,11 @@ def _compare(
     unknown: list[str],
 ) -> tuple[float, float]:
     answers: dict[str, list[tuple[int, Any, float]]] = {"known": [], "unknown": []}
-    for k, u in zip(known, unknown, strict=True):
-        for side, address in (("known", k), ("unknown", u)):
+    for n, (k, u) in enumerate(zip(known, unknown, strict=True)):
+        # the sides swap places every pair: work one request leaves behind (mail sent after
+        # its answer) slows whichever comes next, and that must not always be the same side
+        pair = [("known", k), ("unknown", u)]
+        for side, address in pair if n % 2 == 0 else pair[::-1]:
             started = time.perf_counter()
             response = send(http, address)
             elapsed = time.perf_counter() - started
@@ -60,11 +63,14 @@ def _compare(
             )
     seen = {(status, shape) for side in answers.values() for status, shape, _ in side}
     assert len(seen) == 1, seen
-    known_median = statistics.median(e for _, _, e in answers["known"])
-    unknown_median = statistics.median(e for _, _, e in answers["unknown"])
-    slower, faster = max(known_median, unknown_median), min(known_median, unknown_median)
-    assert slower <= faster * TOLERANCE + SLACK, (known_median, unknown_median)
-    return known_median, unknown_median
+    # other work on the machine only ever adds time: the fastest answer of each side is
+    # closest to the work itself (the benchmark, scripts/enumeration_timing.py, compares
+    # medians over 1,000 samples a side)
+    known_fastest = min(e for _, _, e in answers["known"])
+    unknown_fastest = min(e for _, _, e in answers["unknown"])
+    slower, faster = max(known_fastest, unknown_fastest), min(known_fastest, unknown_fastest)
+    assert slower <= faster * TOLERANCE + SLACK, (known_fastest, unknown_fastest)
+    return known_fastest, unknown_fastest
 
 
 def _accounts(http: httpx.Client, prefix: str, samples: int = SAMPLES) -> list[str]:
@@ -96,7 +102,7 @@ def test_sign_up_answers_known_and_unknown_addresses_alike(live, database) -> No
         for known, prefix in ((confirmed, "new"), (unconfirmed, "fresh")):
             unknown = [f"{prefix}{n}@example.com" for n in range(SAMPLES)]
             medians = _compare(http, sign_up, known, unknown)
-            print(f"sign-up median seconds: known {medians[0]:.3f}, unknown {medians[1]:.3f}")
+            print(f"sign-up fastest seconds: known {medians[0]:.3f}, unknown {medians[1]:.3f}")
 
 
 def test_sign_in_answers_a_wrong_password_and_an_unknown_address_alike(live) -> None:  # noqa: F811
@@ -109,7 +115,7 @@ def test_sign_in_answers_a_wrong_password_and_an_unknown_address_alike(live) -> 
 
         unknown = [f"nobody{n}@example.com" for n in range(SAMPLES)]
         medians = _compare(http, sign_in, known, unknown)
-    print(f"sign-in median seconds: known {medians[0]:.3f}, unknown {medians[1]:.3f}")
+    print(f"sign-in fastest seconds: known {medians[0]:.3f}, unknown {medians[1]:.3f}")
 
 
 def test_password_reset_answers_known_and_unknown_addresses_alike(live) -> None:  # noqa: F811
@@ -126,7 +132,7 @@ def test_password_reset_answers_known_and_unknown_addresses_alike(live) -> None:
     while sum(b"Reset your password" in m for m in inbox.messages) < RESET_SAMPLES:
         assert time.monotonic() < deadline, "the reset mails did not arrive"
         time.sleep(0.05)
-    print(f"reset median seconds: known {medians[0]:.3f}, unknown {medians[1]:.3f}")
+    print(f"reset fastest seconds: known {medians[0]:.3f}, unknown {medians[1]:.3f}")
 
 
 def test_sign_ups_naming_one_address_are_throttled_alike_for_known_and_unknown(api_for):
