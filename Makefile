@@ -28,12 +28,14 @@ test: venv-test
 	scripts/test.sh
 
 # The cluster tests' long profile (tests/cluster) on a throwaway PostgreSQL, with the
-# catalogue's figures as a table: make soak ROUNDS=1000 KILLS=200 WIDTH=50
+# catalogue's figures as a table: make soak ROUNDS=1000 KILLS=200 WIDTH=50 (two tests at a
+# time, each with its own servers and database: SOAK_WORKERS=2)
 ROUNDS ?= 1000
 KILLS ?= 200
 WIDTH ?= 50
+SOAK_WORKERS ?= 2
 soak: venv-test
-	scripts/with-postgres.sh $(VENV)/bin/python scripts/soak.py --rounds $(ROUNDS) --kills $(KILLS) --width $(WIDTH)
+	scripts/with-postgres.sh $(VENV)/bin/python scripts/soak.py --rounds $(ROUNDS) --kills $(KILLS) --width $(WIDTH) -n $(SOAK_WORKERS) --dist load
 
 bench: venv-test
 	scripts/bench.sh

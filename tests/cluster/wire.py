@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from tenantry.client import LIMITS
 from tenantry.client.calls import Call
 
 CONSISTENCY = "tenantry-consistency-token"
@@ -61,7 +62,10 @@ def connection(base_url: str) -> httpx.Client:
     return httpx.Client(
         base_url=base_url,
         timeout=TIMEOUT,
-        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+        # not reused once idle near the server's keep-alive timeout (tenantry.client.LIMITS)
+        limits=httpx.Limits(
+            max_connections=1, max_keepalive_connections=1, keepalive_expiry=LIMITS.keepalive_expiry
+        ),
     )
 
 

@@ -21,6 +21,12 @@ from tenantry.consistency import HEADER as TOKEN_HEADER
 
 T = TypeVar("T")
 
+# An idle connection is not reused after this many seconds: below the server's keep-alive
+# timeout (uvicorn's, 5 s), so a request never meets the server closing that connection
+# ("Server disconnected without sending a response"), which left it unclear whether a write
+# was made (the soak met it once in 80 minutes of traffic).
+LIMITS = httpx.Limits(keepalive_expiry=2.0)
+
 __all__ = ["ApiError", "AsyncClient", "Client", "calls"]
 
 
@@ -80,7 +86,7 @@ class Client:
     ) -> None:
         self.token = token
         self.http: SyncTransport = (
-            http if http is not None else httpx.Client(base_url=base_url, timeout=30)
+            http if http is not None else httpx.Client(base_url=base_url, timeout=30, limits=LIMITS)
         )
         # the token of the last write this client saw acknowledged: pass it as ``at_least``
         self.consistency_token: str | None = None
@@ -124,7 +130,7 @@ class AsyncClient:
         http: httpx.AsyncClient | None = None,
     ) -> None:
         self.token = token
-        self.http = http or httpx.AsyncClient(base_url=base_url, timeout=30)
+        self.http = http or httpx.AsyncClient(base_url=base_url, timeout=30, limits=LIMITS)
         self.consistency_token: str | None = None
 
     async def send(
