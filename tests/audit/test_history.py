@@ -2,8 +2,8 @@
 do P equal a simple in-memory model of the same random sequence of grants, role changes,
 removals and departures (hypothesis); each answer names the grant's event and who made it.
 
-Shown red: with removal keeping the grants it revokes (``who.grants.clear()`` dropped from
-``audit.history._apply``), hypothesis finds a sequence where a removed member still holds a
+Shown red: with removal keeping the grants it revokes (``self.grants.clear()`` dropped from
+``audit.grants.Holder.leave``), hypothesis finds a sequence where a removed member still holds a
 role at a later instant."""
 
 from __future__ import annotations
