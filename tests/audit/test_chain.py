@@ -78,6 +78,40 @@ def test_an_edited_json_change_is_caught(t, org):
     assert verdict(t, org).broken.seq == 2
 
 
+def test_an_edited_revision_is_caught(t, org):
+    """The revision is the change feed's cursor: moving an event in the feed is an edit."""
+    with t.db.transaction() as s:
+        s.execute(
+            update(AuditEvent)
+            .where(AuditEvent.org_id == org.id, AuditEvent.seq == 2)
+            .values(revision=AuditEvent.revision + 1000)
+        )
+    found = verdict(t, org)
+    assert (found.broken.seq, "edited" in found.broken.problem) == (2, True)
+
+
+def test_a_chain_hashed_before_the_revision_was_covered_still_verifies(t, org):
+    """Chains written by earlier releases (format v1, no revision) verify as they are, and
+    an edit in them is still caught."""
+    with t.db.transaction() as s:
+        prev = chain.GENESIS
+        for event in s.scalars(
+            select(AuditEvent).where(AuditEvent.org_id == org.id).order_by(AuditEvent.seq)
+        ):
+            old = chain.digest(chain.fields_of(event), prev, "tenantry-audit-v1")
+            assert old != event.hash  # new events are hashed with the revision
+            event.prev_hash, event.hash, prev = prev, old, old
+        s.execute(update(Organization).where(Organization.id == org.id).values(audit_head=prev))
+    assert verdict(t, org).intact
+    with t.db.transaction() as s:
+        s.execute(
+            update(AuditEvent)
+            .where(AuditEvent.org_id == org.id, AuditEvent.seq == 2)
+            .values(actor="someone-else@example.com")
+        )
+    assert verdict(t, org).broken.seq == 2
+
+
 def test_an_edited_event_with_its_hash_recomputed_breaks_the_next_link(t, org):
     with t.db.transaction() as s:
         row = s.scalar(select(AuditEvent).where(AuditEvent.org_id == org.id, AuditEvent.seq == 2))

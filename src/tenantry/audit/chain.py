@@ -26,15 +26,16 @@ from sqlalchemy.orm import Session
 from tenantry.audit.models import AuditEvent
 from tenantry.orgs.models import Organization
 
-FORMAT = "tenantry-audit-v1"
 GENESIS = "0" * 64  # the previous hash of an organization's first event
 
 
-# every field the trail shows; the hash covers them and the link back
+# every field the trail shows; the hash covers them and the link back. v2 added the
+# organization revision the event's change made (the change feed's cursor).
 HASHED = (
     "id",
     "org_id",
     "seq",
+    "revision",
     "occurred_at",
     "actor_id",
     "actor",
@@ -46,23 +47,35 @@ HASHED = (
     "before",
     "after",
 )
+FORMATS = {
+    "tenantry-audit-v2": HASHED,
+    "tenantry-audit-v1": tuple(f for f in HASHED if f != "revision"),
+}
+FORMAT = "tenantry-audit-v2"  # what new events are hashed with
 
 
-def canonical(fields: Mapping[str, Any], prev_hash: str) -> bytes:
+def canonical(fields: Mapping[str, Any], prev_hash: str, fmt: str = FORMAT) -> bytes:
     """The bytes an event's hash covers: sorted-key JSON of its fields (the time in UTC to
     the microsecond, what every store keeps), the format name and ``prev_hash``."""
-    content: dict[str, Any] = {name: fields[name] for name in HASHED}
+    content: dict[str, Any] = {name: fields[name] for name in FORMATS[fmt]}
     content["occurred_at"] = (
         content["occurred_at"].astimezone(UTC).isoformat(timespec="microseconds")
     )
-    content["format"] = FORMAT
+    content["format"] = fmt
     content["prev_hash"] = prev_hash
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return text.encode("utf-8")
 
 
-def digest(fields: Mapping[str, Any], prev_hash: str) -> str:
-    return hashlib.sha256(canonical(fields, prev_hash)).hexdigest()
+def digest(fields: Mapping[str, Any], prev_hash: str, fmt: str = FORMAT) -> str:
+    return hashlib.sha256(canonical(fields, prev_hash, fmt)).hexdigest()
+
+
+def hash_holds(fields: Mapping[str, Any], prev_hash: str, stored: str) -> bool:
+    """Whether ``stored`` is the event's hash in the current format or, for an event written
+    before it, in v1 (which did not cover ``revision``). An edited v2 event matches neither:
+    its stored hash covers the revision, and v1's digest leaves it out."""
+    return any(stored == digest(fields, prev_hash, fmt) for fmt in FORMATS)
 
 
 def fields_of(event: AuditEvent) -> dict[str, Any]:
@@ -129,7 +142,7 @@ def walk(
             return checked, Break(expected_seq, event_id, problem)
         if event["prev_hash"] != prev:
             return checked, Break(seq, event_id, "its link to the previous event does not match")
-        if event["hash"] != digest(event, prev):
+        if not hash_holds(event, prev, event["hash"]):
             return checked, Break(
                 seq, event_id, "its content does not match its hash (it was edited)"
             )

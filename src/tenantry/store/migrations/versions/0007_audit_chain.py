@@ -69,7 +69,7 @@ def _chain_existing_events() -> None:
     for row in rows:
         seq, prev = heads.get(row.org_id, (0, GENESIS))
         fields = {**row._mapping, "seq": seq + 1}
-        own = digest(fields, prev)
+        own = digest(fields, prev, "tenantry-audit-v1")  # the format of its time: no revision
         conn.execute(
             sa.update(events)
             .where(events.c.id == row.id)
