@@ -77,6 +77,7 @@ def fill(database_url: str, count: int) -> tuple[str, str, int]:
                     "id": f"{seq:032x}",
                     "org_id": org.id,
                     "seq": seq,
+                    "revision": None,  # written straight to the table: no revision bumped
                     "occurred_at": start + timedelta(seconds=seq),
                     "actor_id": owner.id,
                     "actor": owner.email,
