@@ -8,7 +8,8 @@ unknown address with the same status and body, in the same time (medians within 
 Each sample is one request from a client address of its own (``X-Forwarded-For`` through a
 trusted proxy), so no per-client budget refuses it, and names an address used once, so no
 per-address budget does; the budgets themselves are what the tests check. Known and unknown
-requests alternate (and swap places every pair), so load on the machine hits both alike.
+requests come in pairs, in a random order, with a pause after each (``--gap``, 50 ms) so that
+work a request leaves behind once answered (its mail) does not fall on the next one.
 Exits 1 when an answer differs or a ratio is outside the tolerance. A benchmark, not a test:
 `make test` compares fewer samples with a looser bound (tests/api/test_account_enumeration.py).
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -67,17 +69,27 @@ Send = Callable[[httpx.Client, str, dict[str, str]], httpx.Response]
 
 
 def measure(
-    http: httpx.Client, clients: Clients, send: Send, known: list[str], unknown: list[str]
+    http: httpx.Client,
+    clients: Clients,
+    send: Send,
+    known: list[str],
+    unknown: list[str],
+    gap: float,
 ) -> tuple[list[float], list[float], set[tuple[int, str, tuple[str, ...]]]]:
+    """Each pair in a random order (seeded), with ``gap`` seconds after every request: work
+    a request leaves behind once answered (its mail) must not fall on the next one."""
     times: dict[str, list[float]] = {"known": [], "unknown": []}
     shapes = set()
-    for n, pair in enumerate(zip(known, unknown, strict=True)):
-        order = [("known", pair[0]), ("unknown", pair[1])]
-        for side, address in order if n % 2 == 0 else order[::-1]:
+    order = random.Random(20261202)
+    for pair in zip(known, unknown, strict=True):
+        sides = [("known", pair[0]), ("unknown", pair[1])]
+        order.shuffle(sides)
+        for side, address in sides:
             started = time.perf_counter()
             response = send(http, address, clients.next())
             times[side].append(time.perf_counter() - started)
             shapes.add(shape(response, address))
+            time.sleep(gap)
     return times["known"], times["unknown"], shapes
 
 
@@ -128,6 +140,7 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=1000, help="requests per side and flow")
     parser.add_argument("--tolerance", type=float, default=0.10)
     parser.add_argument("--only", default="", help="run the flows whose name contains this")
+    parser.add_argument("--gap", type=float, default=0.05, help="seconds after each request")
     args = parser.parse_args()
     n = args.samples
     port = free_port()
@@ -166,7 +179,7 @@ def main() -> int:
                     if args.only not in name:
                         continue
                     unknown = [f"{prefix}{i}@example.com" for i in range(n)]
-                    k, u, shapes = measure(http, clients, send, known, unknown)
+                    k, u, shapes = measure(http, clients, send, known, unknown, args.gap)
                     km, um = statistics.median(k) * 1000, statistics.median(u) * 1000
                     ratio = km / um
                     alike = len(shapes) == 1
