@@ -1,8 +1,8 @@
 """The members page in Chromium, at a desktop's and a phone's width: the invite dialog
 (least-privileged role first, what was typed kept when the seat cap refuses), the seat
-meter, a role change that asks first and says what the role gives, bulk removal that shows
-only with a selection, the empty state after the last pending invitation goes, the API-key
-token whole, and the README's screenshots."""
+meter, a role change that asks first in a dialog saying what the role gives (and Undo),
+bulk removal that shows only with a selection, the empty state after the last pending
+invitation goes, the API-key token whole, and the README's screenshots."""
 
 from __future__ import annotations
 
@@ -92,19 +92,35 @@ def test_invite_change_role_select_and_cancel_on_the_members_page(
     invite.get_by_role("button", name="Send invitations").click()
     expect(page.get_by_text("invited, email sent.")).to_be_visible()
 
-    # a role change asks first, saying what the role gives; cancelled, nothing changes
+    # a role change asks first, in a dialog saying what the role gives; cancelled or
+    # escaped, nothing changes and the dropdown shows the role again
     page.goto(org)
     role = page.get_by_label("Role of member@demo.test")
-    answers.append(False)
     role.select_option("admin")
+    confirm = page.get_by_role("dialog", name="Make member@demo.test ADMIN?")
+    expect(confirm).to_be_visible()
+    expect(confirm).to_contain_text("What this role gives")
+    assert axe_violations(page) == []
+    confirm.get_by_role("button", name="Cancel").click()
+    expect(confirm).to_have_count(0)
     expect(role).to_have_value("member")
-    assert asked[-1].startswith("Make member@demo.test ADMIN?")
+    role.select_option("admin")
+    expect(confirm).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(confirm).to_have_count(0)
+    expect(role).to_have_value("member")
     assert _roles_of(w, "member@demo.test") == ("member",)
-    answers.append(True)
-    with page.expect_response(lambda r: r.url.endswith("/role")):
-        role.select_option("admin")
+    role.select_option("admin")
+    confirm.get_by_role("button", name="Change role").click()
+    expect(page.get_by_text("Role changed to ADMIN.")).to_be_visible()
+    expect(confirm).to_have_count(0)
     expect(page.get_by_label("Role of member@demo.test")).to_have_value("admin")
     assert _roles_of(w, "member@demo.test") == ("admin",)
+    # and Undo puts it back
+    page.get_by_role("button", name="Undo").click()
+    expect(page.get_by_text("Role changed to MEMBER.")).to_be_visible()
+    expect(page.get_by_label("Role of member@demo.test")).to_have_value("member")
+    assert _roles_of(w, "member@demo.test") == ("member",)
 
     # bulk removal shows only once something is selected
     remove = page.get_by_role("button", name="Delete selected")

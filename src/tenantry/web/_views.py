@@ -6,7 +6,7 @@ The dashboard offers only what would succeed; the services still refuse everythi
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 from sqlalchemy.orm import Session
@@ -64,6 +64,19 @@ class Access:
     @property
     def effective(self) -> str | None:
         return self.capped_to or self.role
+
+    def in_words(self) -> str:
+        """'Editor (given by hand)', 'Viewer (automatic, from the organization role)',
+        'View (given Editor; the organization role caps it)', 'no access'."""
+        if self.role is None:
+            return "no access"
+        label = self.spec.roles[self.effective or self.role].label
+        if self.derived:
+            return f"{label} (automatic, from the organization role)"
+        if self.capped_to:
+            given = self.spec.roles[self.role].label
+            return f"{label} (given {given}; the organization role caps it)"
+        return f"{label} (given by hand)"
 
 
 @dataclass
@@ -260,6 +273,21 @@ class OrgView:
             if cap is not None:
                 words.append(f"at most {rtype.roles[cap].label} on any {rtype.label} given by hand")
         return "; ".join(words) + "."
+
+    def access_changes(
+        self, s: Session, user_id: str, roles: frozenset[str]
+    ) -> list[tuple[Access, Access]]:
+        """What holding exactly ``roles`` would change in a member's access to the resources
+        the viewer sees: (now, after) for each resource whose effective role would differ
+        (the caps and the automatic rows of the new roles, worked out by the same rules)."""
+        now = self.t.authz.snapshot(user_id, self.ctx.org_id, s)
+        after = replace(now, roles=roles, masks={})
+        changes = []
+        for res in self.visible_resources(s):
+            before, later = self.access_of(now, res), self.access_of(after, res)
+            if before.in_words() != later.in_words():
+                changes.append((before, later))
+        return changes
 
     def role_options(self, row: MemberRow) -> list[Role]:
         """The dropdown: the member's current role(s) and every role the viewer may give."""

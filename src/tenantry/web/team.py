@@ -28,7 +28,13 @@ def members_tab(org_id: str, request: Request, viewer: SignedIn, t: App) -> Resp
 
 
 def _row(
-    request: Request, t: App, viewer: SignedIn, org_id: str, user_id: str, notice: str
+    request: Request,
+    t: App,
+    viewer: SignedIn,
+    org_id: str,
+    user_id: str,
+    notice: str,
+    undo: list[str] | None = None,
 ) -> Response:
     view = org_view(t, viewer, org_id)
     with t.db.reading() as s:
@@ -42,6 +48,30 @@ def _row(
         viewer=viewer,
         resources=resources_,
         flash=notice,
+        undo=undo,
+    )
+
+
+@router.get("/members/{user_id}/role")
+def confirm_role(org_id: str, user_id: str, request: Request, viewer: SignedIn, t: App) -> Response:
+    """The change-role dialog: what the chosen role(s) give, and what would change in this
+    member's access to resources (caps and automatic rows, in words), before anything is
+    saved."""
+    view = org_view(t, viewer, org_id)
+    wanted = [r for r in request.query_params.getlist("role") if r in t.policy.roles]
+    with t.db.reading() as s:
+        rows = view.member_rows(s, only=user_id)
+        if not rows or not rows[0].can_change:
+            raise NotFound("No such member whose role you may change in this organization.")
+        changes = view.access_changes(s, user_id, frozenset(wanted))
+    return render(
+        request,
+        "_role_dialog.html",
+        view=view,
+        viewer=viewer,
+        row=rows[0],
+        roles=[t.policy.roles[r] for r in wanted],
+        changes=changes,
     )
 
 
@@ -51,6 +81,8 @@ def change_role(
 ) -> Response:
     view = org_view(t, viewer, org_id)
     roles = [str(r) for r in form.getlist("role") if r]
+    with t.db.reading() as s:
+        before = t.authz.snapshot(user_id, org_id, s).roles
     try:
         with t.db.transaction() as s:
             members.change_roles(
@@ -62,11 +94,37 @@ def change_role(
                 roles=roles,
             )
     except DomainError as exc:
-        return refused(request, view, viewer, "members", exc)
+        if not is_htmx(request):
+            return refused(request, view, viewer, "members", exc)
+        # the dialog closes, the row shows the member's role as it still is, and the page's
+        # message area says why
+        return _row_refused(request, t, viewer, org_id, user_id, exc)
     labels = ", ".join(t.policy.roles[r].label for r in roles)
+    notice = f"Role changed to {labels}."
     if is_htmx(request):
-        return _row(request, t, viewer, org_id, user_id, f"Role changed to {labels}.")
-    return done(view, "members", f"Role changed to {labels}.")
+        # Undo: back to the roles held before, offered when the viewer could give them
+        assignable = {r.name for r in view.assignable_roles}
+        undo = sorted(before) if before and before <= assignable and before != set(roles) else None
+        return _row(request, t, viewer, org_id, user_id, notice, undo)
+    return done(view, "members", notice)
+
+
+def _row_refused(
+    request: Request, t: App, viewer: SignedIn, org_id: str, user_id: str, exc: DomainError
+) -> Response:
+    view = org_view(t, viewer, org_id)
+    with t.db.reading() as s:
+        rows = view.member_rows(s, only=user_id)
+    return render(
+        request,
+        "_role_refused.html",
+        STATUS[exc.kind],
+        headers={"HX-Reswap": "none"},
+        view=view,
+        viewer=viewer,
+        row=rows[0] if rows else None,
+        error=exc.message,
+    )
 
 
 @router.post("/members/{user_id}/permissions")
@@ -150,7 +208,8 @@ def _access_page(
         access = [view.access_of(target, r) for r in view.visible_resources(s) if r.type in managed]
     return render(
         request,
-        "access.html",
+        # from the members table (htmx): a dialog over it; else the page
+        "_access_dialog.html" if is_htmx(request) and error is None else "access.html",
         STATUS[error.kind] if error else 200,
         viewer=viewer,
         view=view,

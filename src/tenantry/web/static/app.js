@@ -67,22 +67,25 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("dialog[data-open]").forEach((dialog) => dialog.showModal());
 });
 
-// A role changes only once confirmed, with what the new role gives in words; cancelled,
-// the dropdown goes back to the member's role.
-document.addEventListener("htmx:confirm", (event) => {
-  const form = event.target.closest("form[data-confirm-role]");
-  if (!form) return;
-  event.preventDefault();
-  const select = form.querySelector("select[name=role]");
-  const chosen = select.selectedOptions[0];
-  const means = form.getAttribute(`data-means-${chosen.value}`);
-  const question = `Make ${form.dataset.confirmRole} ${chosen.textContent.trim()}?\n\n${means}`;
-  if (window.confirm(question)) {
-    event.detail.issueRequest(true);
-  } else {
-    [...select.options].forEach((option) => { option.selected = option.defaultSelected; });
-  }
+// A dialog htmx brings (change role, edit access) opens as it arrives and, data-transient,
+// leaves the page when it closes. One that says data-resets="ID" puts the choices of #ID
+// back (dropdown, boxes) when it closes unsaved: Cancel, Close or Escape. Saved, the server
+// replaces the row and empties the dialog's slot.
+document.addEventListener("htmx:load", (event) => {
+  const root = event.target;
+  const dialogs = root.matches("dialog[data-open]") ? [root] : root.querySelectorAll("dialog[data-open]");
+  dialogs.forEach((dialog) => { if (!dialog.open) dialog.showModal(); });
 });
+document.addEventListener("close", (event) => {
+  const dialog = event.target;
+  if (!(dialog instanceof HTMLDialogElement)) return;
+  const row = dialog.dataset.resets && document.getElementById(dialog.dataset.resets);
+  if (row) {
+    row.querySelectorAll("option").forEach((option) => { option.selected = option.defaultSelected; });
+    row.querySelectorAll("input[type=checkbox]").forEach((box) => { box.checked = box.defaultChecked; });
+  }
+  if (dialog.hasAttribute("data-transient")) dialog.remove();
+}, true);
 
 // Bulk actions: a button with data-needs-selection="NAME" shows only while some checkbox
 // NAME of its form is ticked, and says how many.
