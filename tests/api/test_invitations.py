@@ -95,7 +95,7 @@ def test_a_malformed_address_refuses_the_call_naming_which_one(api_for):
     )
     assert response.status_code == 422
     assert response.json()["error"]["message"].startswith("body.emails.1:")
-    assert owner.client.send(calls.pending_invitations(owner.org_id)) == []
+    assert owner.client.send(calls.pending_invitations(owner.org_id)).items == []
 
 
 def test_inviting_an_existing_member_alone_is_a_409(api_for):
@@ -144,7 +144,7 @@ def test_signed_in_as_a_different_email_is_refused_as_wrong_account(api_for):
         carol.client.send(calls.accept_invitation(token))
     assert (caught.value.status, caught.value.code) == (403, "INVITE_EMAIL_MISMATCH")
     assert "Wrong account" in caught.value.message
-    assert [i.email for i in owner.client.send(calls.pending_invitations(owner.org_id))] == [
+    assert [i.email for i in owner.client.send(calls.pending_invitations(owner.org_id)).items] == [
         "alice@example.com"
     ]
     assert carol.org_id not in {
@@ -222,7 +222,7 @@ def test_cancelled_invitation_link_stops_working_at_once(api_for):
     with pytest.raises(ApiError) as caught:
         bob.client.send(calls.accept_invitation(_link_token(api, "bob@example.com")))
     assert (caught.value.status, caught.value.code) == (410, "INVITE_REVOKED")
-    assert owner.client.send(calls.pending_invitations(owner.org_id)) == []
+    assert owner.client.send(calls.pending_invitations(owner.org_id)).items == []
 
 
 def test_resend_issues_a_new_link_and_the_old_one_dies(api_for):
@@ -284,7 +284,7 @@ def test_when_mail_fails_the_inviter_sees_the_link(api_for):
     invitation = out.results[0].invitation
     assert invitation.delivery_status == "failed"
     assert invitation.url and "/invite/tni_" in invitation.url
-    pending = owner.client.send(calls.pending_invitations(owner.org_id))
+    pending = owner.client.send(calls.pending_invitations(owner.org_id)).items
     assert pending[0].url == invitation.url
     bob = api.sign_up("bob@example.com")
     bob.client.send(calls.accept_invitation(invitation.url.rsplit("/", 1)[-1]))
@@ -384,10 +384,10 @@ def test_a_restart_between_invite_and_accept_loses_nothing(api_for, database, tm
         bob = restarted_user = None
         with restarted.db.transaction() as s:
             from tenantry.accounts.service import create_user
-            from tenantry.invitations import service as invitations
+            from tenantry.invitations import acceptance
 
             restarted_user = create_user(s, email="bob@example.com", name="Bob", password=PASSWORD)
-            bob = invitations.accept(s, restarted.authz, token=token, user=restarted_user)
+            bob = acceptance.accept(s, restarted.authz, token=token, user=restarted_user)
         assert bob.status == "accepted"
         assert restarted.authz.check(restarted_user.id, "org.data.view", owner.org_id)
     finally:
@@ -468,3 +468,20 @@ def test_cancelling_twice_changes_nothing_and_an_accepted_invite_is_a_409(api_fo
     with pytest.raises(ApiError) as caught:
         owner.client.send(calls.resend_invitation(owner.org_id, first))
     assert (caught.value.status, caught.value.code) == (409, "INVITE_NOT_PENDING")
+
+
+def test_the_pending_list_comes_in_pages_newest_first(api_for):
+    api = api_for("distribu")
+    owner = api.sign_up()
+    for email in ["a@example.com", "b@example.com", "c@example.com"]:
+        owner.client.send(calls.invite(owner.org_id, [email], roles=["member"]))
+    first = owner.client.send(calls.pending_invitations(owner.org_id, limit=2))
+    assert [i.email for i in first.items] == ["c@example.com", "b@example.com"]
+    assert first.items[0].invited_by == owner.email
+    rest = owner.client.send(
+        calls.pending_invitations(owner.org_id, cursor=first.next_cursor, limit=2)
+    )
+    assert [i.email for i in rest.items] == ["a@example.com"] and rest.next_cursor is None
+    with pytest.raises(ApiError) as caught:
+        owner.client.send(calls.pending_invitations(owner.org_id, cursor="made-up"))
+    assert caught.value.status == 422 and "cursor" in caught.value.message

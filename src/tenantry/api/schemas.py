@@ -414,6 +414,11 @@ class InvitationOut(Written):
     )
 
 
+class InvitationPage(Out):
+    items: list[InvitationOut]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page.")
+
+
 class AddressResultOut(Out):
     email: str
     status: str = Field(description="'invited', or the code of the reason it was not")

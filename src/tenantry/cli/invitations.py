@@ -9,6 +9,7 @@ import typer
 
 from tenantry.cli._context import state
 from tenantry.cli._output import echo_table
+from tenantry.invitations import listing as invitation_listing
 from tenantry.invitations import service as invitations
 from tenantry.mail.transports import MailboxTransport, messages_in, text_of
 from tenantry.orgs.service import get_org
@@ -85,7 +86,7 @@ def list_(
                 f"{i.expires_at:%Y-%m-%d %H:%M}",
                 i.delivery_status,
             ]
-            for i in invitations.pending(s, org_id)
+            for i in invitation_listing.pending(s, org_id)
         ]
     echo_table(
         ["id", "email", "offers", "sent (UTC)", "expires (UTC)", "mail"],

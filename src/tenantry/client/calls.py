@@ -320,8 +320,11 @@ def invite(
     return Call("POST", f"/v1/orgs/{org_id}/invitations", schemas.InviteOut, body)
 
 
-def pending_invitations(org_id: str) -> Call[list[schemas.InvitationOut]]:
-    return Call("GET", f"/v1/orgs/{org_id}/invitations", list[schemas.InvitationOut])
+def pending_invitations(
+    org_id: str, *, cursor: str | None = None, limit: int | None = None
+) -> Call[schemas.InvitationPage]:
+    params = _params(cursor=cursor, limit=limit)
+    return Call("GET", f"/v1/orgs/{org_id}/invitations", schemas.InvitationPage, params=params)
 
 
 def cancel_invitation(org_id: str, invitation_id: str) -> Call[None]:

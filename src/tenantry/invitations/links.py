@@ -4,8 +4,8 @@ one per edge or per node."""
 
 from __future__ import annotations
 
+from tenantry.invitations.acceptance import find_by_token
 from tenantry.invitations.errors import InvitationNotFound
-from tenantry.invitations.service import find_by_token
 from tenantry.store.db import Database
 from tenantry.throttles.errors import TooManyAttempts
 from tenantry.throttles.service import Throttle, WindowStore

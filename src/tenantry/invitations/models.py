@@ -20,7 +20,8 @@ class Invitation(Base):
     __table_args__ = (
         # one pending invitation per (organization, email): set only while pending
         UniqueConstraint("org_id", "pending_email"),
-        Index("ix_invitations_org_id_status", "org_id", "status"),
+        # the pending list, newest first, a page at a time (invitations.listing)
+        Index("ix_invitations_org_status_created", "org_id", "status", "created_at", "id"),
     )
 
     id: Mapped[str] = id_column()

@@ -10,9 +10,6 @@ index range per key. Whoever calls these has checked that the caller may read th
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +24,7 @@ from tenantry.errors import Invalid
 from tenantry.members.errors import MemberNotFound
 from tenantry.members.models import MemberPermission, MemberRole, Membership
 from tenantry.policy.model import ORGANIZATION, Policy
+from tenantry.store import cursors
 
 MemberSort = Literal["email", "name", "joined"]
 SORTS: tuple[str, ...] = get_args(MemberSort)
@@ -63,36 +61,17 @@ def _sort_column(sort: str) -> InstrumentedAttribute[str] | InstrumentedAttribut
 
 
 def _encode_cursor(sort: str, descending: bool, key: str | datetime, user_id: str) -> str:
-    raw = [sort, descending, key.isoformat() if isinstance(key, datetime) else key, user_id]
-    return base64.urlsafe_b64encode(json.dumps(raw).encode()).decode().rstrip("=")
-
-
-_BAD_CURSOR = "The cursor is not one this list gave (pass next_cursor back unchanged)."
+    return cursors.encode(
+        sort, descending, key.isoformat() if isinstance(key, datetime) else key, user_id
+    )
 
 
 def _decode_cursor(cursor: str, sort: str, descending: bool) -> tuple[str | datetime, str]:
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise Invalid(_BAD_CURSOR) from None
-    if (
-        not isinstance(raw, list)
-        or len(raw) != 4
-        or not all(isinstance(part, str) for part in (raw[0], raw[2], raw[3]))
-        or not isinstance(raw[1], bool)
-    ):
-        raise Invalid(_BAD_CURSOR)
-    if raw[0] != sort or raw[1] != descending:
+    raw_sort, raw_descending, raw_key, user_id = cursors.decode(cursor, str, bool, str, str)
+    if raw_sort != sort or raw_descending != descending:
         raise Invalid("The cursor belongs to a list in another order; start again without it.")
-    key: str | datetime = raw[2]
-    if sort == "joined":
-        try:
-            key = datetime.fromisoformat(raw[2])
-        except ValueError:
-            raise Invalid(_BAD_CURSOR) from None
-        if key.tzinfo is None:
-            raise Invalid(_BAD_CURSOR)
-    return key, raw[3]
+    assert isinstance(raw_key, str) and isinstance(user_id, str)
+    return (cursors.instant(raw_key) if sort == "joined" else raw_key), user_id
 
 
 def prefix_match(org_id: str, search: str) -> ColumnElement[bool]:

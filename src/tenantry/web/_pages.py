@@ -13,6 +13,7 @@ from tenantry.api.errors import STATUS
 from tenantry.apikeys import service as apikeys
 from tenantry.core import Tenantry
 from tenantry.errors import DomainError, Invalid
+from tenantry.invitations import listing as invitation_listing
 from tenantry.invitations import service as invitations
 from tenantry.members import service as members
 from tenantry.members.listing import SORTS, member_page
@@ -82,7 +83,7 @@ def _tab_data(request: Request, view: OrgView, tab: str) -> dict[str, Any]:
             }
         if tab == "invitations":
             pending = []
-            for inv in invitations.pending(s, org_id):
+            for inv in invitation_listing.pending(s, org_id):
                 inviter = s.get(User, inv.invited_by) if inv.invited_by else None
                 link = (
                     invitations.link_of(inv, t.invites) if inv.delivery_status == "failed" else None

@@ -25,8 +25,8 @@ from tenantry.api.errors import STATUS
 from tenantry.api.routes.accounts import set_session_cookie
 from tenantry.core import Tenantry
 from tenantry.errors import DomainError
+from tenantry.invitations import acceptance
 from tenantry.invitations import errors as invite_errors
-from tenantry.invitations import service as invitations
 from tenantry.invitations.models import Invitation
 from tenantry.orgs.service import get_org
 from tenantry.web._auth import CheckedForm, MaybeViewer, PreSessionForm, SignedIn
@@ -90,8 +90,8 @@ def _page(
     try:
         _admit(request, t, token)
         with t.db.reading() as s:
-            inv = invitations.find_by_token(s, token)
-            invitations.check_usable(inv)
+            inv = acceptance.find_by_token(s, token)
+            acceptance.check_usable(inv)
             offer = _offer(t, s, inv)
     except DomainError as exc:
         return _unusable(request, viewer, exc)
@@ -113,7 +113,7 @@ def accept(token: Token, request: Request, form: CheckedForm, viewer: SignedIn, 
     try:
         _admit(request, t, token)
         with t.db.transaction() as s:
-            inv = invitations.accept(
+            inv = acceptance.accept(
                 s, t.authz, token=token, user=s.get_one(User, viewer.user.id), ip=client_ip(request)
             )
             org_id, org_name = inv.org_id, get_org(s, inv.org_id).name
@@ -139,15 +139,15 @@ def sign_up(token: Token, request: Request, form: PreSessionForm, t: App) -> Res
     try:
         _admit(request, t, token)
         with t.db.reading() as s:  # a dead link is told so before argon2 runs
-            invitations.check_usable(invitations.find_by_token(s, token))
+            acceptance.check_usable(acceptance.find_by_token(s, token))
         password = hash_new_password(str(form.get("password", "")))  # no lock held meanwhile
         with t.db.transaction() as s:
-            inv = invitations.find_by_token(s, token)
-            invitations.check_usable(inv)
+            inv = acceptance.find_by_token(s, token)
+            acceptance.check_usable(inv)
             # the link proves the mailbox: an unverified account holding the address loses it
             reclaim(s, address=inv.email, actor=Actor(None, inv.email, ip), how="invitation link")
             user = create_user(s, email=inv.email, name=name, password=password)
-            invitations.accept(s, t.authz, token=token, user=user, ip=ip)
+            acceptance.accept(s, t.authz, token=token, user=user, ip=ip)
             signed = sessions.start_session(s, user, ip=ip)
             org_id, org_name = inv.org_id, get_org(s, inv.org_id).name
     except (

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenantry.accounts import sessions
@@ -19,6 +20,7 @@ from tenantry.api.idempotency import OwnTx
 from tenantry.api.route import ApiRoute
 from tenantry.api.routes.accounts import set_session_cookie, signed_out
 from tenantry.core import Tenantry
+from tenantry.invitations import acceptance, listing
 from tenantry.invitations import service as invitations
 from tenantry.invitations.models import Invitation
 from tenantry.orgs.service import get_org
@@ -29,15 +31,19 @@ Inviter = Annotated[OrgContext, Depends(require(lambda t: t.policy.invite_permis
 TokenPath = Annotated[str, Path(min_length=1, max_length=200)]
 
 
-def invitation_out(s: Session, t: Tenantry, inv: Invitation) -> schemas.InvitationOut:
-    inviter = s.get(User, inv.invited_by) if inv.invited_by else None
+def invitation_out(
+    s: Session, t: Tenantry, inv: Invitation, inviters: dict[str, str] | None = None
+) -> schemas.InvitationOut:
+    """``inviters``: user id -> email, read once for a whole page (else one read here)."""
+    if inviters is None:
+        inviters = _inviters(s, [inv])
     return schemas.InvitationOut(
         id=inv.id,
         email=inv.email,
         roles=list(inv.roles),
         permissions=list(inv.permissions),
         resource_grants={g["resource_id"]: g["role"] for g in inv.resource_grants},
-        invited_by=inviter.email if inviter else None,
+        invited_by=inviters.get(inv.invited_by) if inv.invited_by else None,
         sent_at=inv.sent_at,
         expires_at=inv.expires_at,
         delivery_status=inv.delivery_status,
@@ -84,9 +90,34 @@ def invite(body: schemas.InviteIn, ctx: OrgAccess, t: App, write: OwnTx) -> sche
     return schemas.InviteOut(results=out)
 
 
+def _inviters(s: Session, invs: list[Invitation]) -> dict[str, str]:
+    ids = {inv.invited_by for inv in invs if inv.invited_by}
+    if not ids:
+        return {}
+    return {
+        uid: email for uid, email in s.execute(select(User.id, User.email).where(User.id.in_(ids)))
+    }
+
+
 @router.get("/v1/orgs/{org_id}/invitations", summary="Pending invitations")
-def list_pending(ctx: Inviter, t: App, s: Tx) -> list[schemas.InvitationOut]:
-    return [invitation_out(s, t, inv) for inv in invitations.pending(s, ctx.org_id)]
+def list_pending(
+    ctx: Inviter,
+    t: App,
+    s: Tx,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=2000, description="The next_cursor of the previous page, unchanged"),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=listing.MAX_PAGE)] = 100,
+) -> schemas.InvitationPage:
+    """Pending, unexpired invitations, newest first, a page at a time (two queries a page,
+    whatever the number pending)."""
+    page = listing.pending_page(s, ctx.org_id, cursor=cursor, limit=limit)
+    inviters = _inviters(s, page.items)
+    return schemas.InvitationPage(
+        items=[invitation_out(s, t, inv, inviters) for inv in page.items],
+        next_cursor=page.next_cursor,
+    )
 
 
 @router.delete(
@@ -128,8 +159,8 @@ GuardedToken = Annotated[str, Depends(guarded_token)]
 
 @router.get("/v1/invitations/{token}", summary="What an invitation link offers")
 def preview(token: GuardedToken, s: Tx) -> schemas.InvitationPreviewOut:
-    inv = invitations.find_by_token(s, token)
-    invitations.check_usable(inv)
+    inv = acceptance.find_by_token(s, token)
+    acceptance.check_usable(inv)
     inviter = s.get(User, inv.invited_by) if inv.invited_by else None
     return schemas.InvitationPreviewOut(
         organization=get_org(s, inv.org_id).name,
@@ -146,7 +177,7 @@ def accept(
     request: Request, user: CurrentUser, token: GuardedToken, t: App, s: Tx
 ) -> schemas.AcceptedOut:
     """One click for an account with the invited email; "wrong account" for any other."""
-    inv = invitations.accept(s, t.authz, token=token, user=s.merge(user), ip=client_ip(request))
+    inv = acceptance.accept(s, t.authz, token=token, user=s.merge(user), ip=client_ip(request))
     return schemas.AcceptedOut(
         org_id=inv.org_id, roles=list(inv.roles), permissions=list(inv.permissions)
     )
@@ -166,11 +197,11 @@ def sign_up_and_accept(
     """The account is created with the invited email (it cannot be changed here), then joins
     the organization with the invited roles and is signed in."""
     with t.db.reading() as s:  # a dead link is told so before argon2 runs
-        invitations.check_usable(invitations.find_by_token(s, token))
+        acceptance.check_usable(acceptance.find_by_token(s, token))
     password = hash_new_password(body.password)  # before the write: no lock held meanwhile
     with write() as s:
-        inv = invitations.find_by_token(s, token)
-        invitations.check_usable(inv)
+        inv = acceptance.find_by_token(s, token)
+        acceptance.check_usable(inv)
         # the link proves the mailbox: an unverified account holding the address loses it
         reclaim(
             s,
@@ -179,7 +210,7 @@ def sign_up_and_accept(
             how="invitation link",
         )
         user = create_user(s, email=inv.email, name=body.name, password=password)
-        invitations.accept(s, t.authz, token=token, user=user, ip=client_ip(request))
+        acceptance.accept(s, t.authz, token=token, user=user, ip=client_ip(request))
         signed = sessions.start_session(s, user, ip=client_ip(request))
         org = get_org(s, inv.org_id)
     set_session_cookie(request, response, signed.token)
