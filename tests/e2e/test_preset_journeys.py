@@ -1,10 +1,11 @@
 """The presets whose pages have their own ways, in Chromium at 1280 and 390 px.
 
-Distancer (shared/seeds: "transfer ownership … grant all permissions"): ownership passes from
-the settings page by giving the new owner every permission. The marketplace ("the
-"Distributor ReadOnly" role must be assigned in addition to the "Distributor admin" role"):
-a Super admin ticks Distributor ReadOnly for a Distributor admin, and the change-role dialog
-names both roles before anything is saved."""
+Distancer (its page, quoted at the end of policy/presets/distancer.toml: "grant the target
+member all permissions including Manage Organization"): ownership passes from the settings
+page by giving the new owner every permission. The marketplace (policy/presets/
+marketplace.toml: "the "Distributor ReadOnly" role must be assigned in addition to the
+"Distributor admin" role"): a Super admin ticks Distributor ReadOnly for a Distributor
+admin, and the change-role dialog names both roles before anything is saved."""
 
 from __future__ import annotations
 
