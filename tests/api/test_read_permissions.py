@@ -100,7 +100,7 @@ def test_a_360_report_viewer_alone_gets_only_the_360_report_on_the_seller(market
     assert _refusal(analyst, calls.member_access(seller, RANDOM_ID)) == needs_view
     assert _refusal(analyst, calls.check(market.seller_admin.id, "org.view", seller)) == needs_view
     assert _refusal(analyst, calls.check(RANDOM_ID, "org.view", seller)) == needs_view
-    assert analyst.send(calls.list_resources(seller)) == []
+    assert analyst.send(calls.list_resources(seller)).items == []
     for call in (
         calls.audit_events(seller),
         calls.pending_invitations(seller),
@@ -136,8 +136,11 @@ def test_no_read_route_shows_a_360_report_viewer_the_sellers_data(market):
         )
         walked += 1
         assert response.status_code in (200, 403, 404, 422), (path, response.text)
-        if response.status_code == 200:
-            assert response.json() == [], (path, response.text)
+        if response.status_code == 200:  # an empty list, or an empty page of one
+            assert response.json() in ([], {"items": [], "next_cursor": None}), (
+                path,
+                response.text,
+            )
         assert CANARY not in response.text, path
         assert market.seller_admin.id not in response.text, path
     assert walked >= 10

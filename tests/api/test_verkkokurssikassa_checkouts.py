@@ -53,7 +53,7 @@ def test_an_admin_whose_checkout_row_was_removed_loses_that_checkout_entirely(sh
     assert _status(calls.update_resource(org, c1.id, name="Mine now"), admin) == 404
     assert _status(calls.delete_resource(org, c1.id), admin) == 404
     assert _status(calls.set_member_access(org, admin_id, {c1.id: "admin"}), admin) == 404
-    assert [r.name for r in admin.send(calls.list_resources(org))] == ["C2"]
+    assert [r.name for r in admin.send(calls.list_resources(org)).items] == ["C2"]
     assert _status(calls.check(admin_id, "checkout.view", org, c1.id), admin) == 404
     # C1 is untouched, and C2 is still the admin's to manage
     assert owner.client.send(calls.get_resource(org, c1.id)).name == "C1"
@@ -83,3 +83,19 @@ def test_a_checkout_maintainer_cannot_rename_it(shop):
     _, owner, c1, _, join = shop
     maintainer, _ = join("maintainer@example.com", "member", {c1.id: "maintainer"})
     assert _status(calls.update_resource(owner.org_id, c1.id, name="X"), maintainer) == 403
+
+
+def test_the_checkout_list_comes_in_pages_and_leaves_out_a_removed_row(shop):
+    _, owner, c1, _, join = shop
+    for name in ("C3", "C4"):
+        owner.client.send(calls.create_resource(owner.org_id, "checkout", name))
+    admin, admin_id = join("admin@example.com", "admin")
+    owner.client.send(calls.set_member_access(owner.org_id, admin_id, {c1.id: None}))
+    names, cursor = [], None
+    while True:
+        page = admin.send(calls.list_resources(owner.org_id, cursor=cursor, limit=1))
+        names += [r.name for r in page.items]
+        if (cursor := page.next_cursor) is None:
+            break
+    assert names == ["C2", "C3", "C4"]
+    assert _status(calls.list_resources(owner.org_id, cursor="made-up"), admin) == 422

@@ -332,6 +332,11 @@ AccessMap = Annotated[dict[Id, Ident | None], Field(min_length=1, max_length=500
 GrantMap = Annotated[dict[Id, Ident], Field(max_length=500)]
 
 
+class ResourcePage(Out):
+    items: list[ResourceOut]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page.")
+
+
 class AccessIn(In):
     changes: AccessMap = Field(description="Resource id -> role on it, or null to remove access.")
 

@@ -262,10 +262,15 @@ def create_resource(
     return Call("POST", f"/v1/orgs/{org_id}/resources", schemas.ResourceOut, body)
 
 
-def list_resources(org_id: str, type: str | None = None) -> Call[list[schemas.ResourceOut]]:
-    return Call(
-        "GET", f"/v1/orgs/{org_id}/resources", list[schemas.ResourceOut], params=_params(type=type)
-    )
+def list_resources(
+    org_id: str,
+    type: str | None = None,
+    *,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Call[schemas.ResourcePage]:
+    params = _params(type=type, cursor=cursor, limit=limit)
+    return Call("GET", f"/v1/orgs/{org_id}/resources", schemas.ResourcePage, params=params)
 
 
 def get_resource(org_id: str, resource_id: str) -> Call[schemas.ResourceOut]:

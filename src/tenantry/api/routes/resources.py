@@ -14,7 +14,8 @@ from tenantry.authz.actors import actor_snapshot
 from tenantry.authz.loader import resource_node
 from tenantry.core import Tenantry
 from tenantry.engine.evaluate import manages, resource_sources
-from tenantry.errors import Invalid, NotFound
+from tenantry.errors import NotFound
+from tenantry.resources import listing
 from tenantry.resources import service as resources
 from tenantry.resources.models import Resource
 from tenantry.resources.visibility import can_see
@@ -45,18 +46,24 @@ def list_resources(
     t: App,
     s: Tx,
     type: Annotated[str | None, Query(max_length=64)] = None,
-) -> list[schemas.ResourceOut]:
+    cursor: Annotated[
+        str | None,
+        Query(max_length=2000, description="The next_cursor of the previous page, unchanged"),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=listing.MAX_PAGE)] = 100,
+) -> schemas.ResourcePage:
     """A resource is listed when the caller holds any permission on it, or holds its type's
-    manage permission in the organization (admins see every workspace)."""
-    if type is not None and type not in t.policy.resource_types:
-        raise Invalid(f"Unknown resource type {type!r}.")
-    out = []
-    for res in resources.list_resources(s, ctx.org_id, type):
-        try:
-            out.append(schemas.ResourceOut.model_validate(_visible_resource(res.id, ctx, t, s)))
-        except NotFound:
-            continue
-    return out
+    manage permission in the organization (admins see every workspace). By type, then name,
+    a page at a time: a page reads about ``limit`` rows, whatever the organization holds."""
+    snap = actor_snapshot(s, t.authz, ctx.principal.actor, ctx.org_id)
+    assert snap is not None
+    page = listing.resource_page(
+        s, t.policy, snap, ctx.org_id, rtype=type, cursor=cursor, limit=limit
+    )
+    return schemas.ResourcePage(
+        items=[schemas.ResourceOut.model_validate(res) for res in page.items],
+        next_cursor=page.next_cursor,
+    )
 
 
 def _visible_resource(resource_id: str, ctx: OrgContext, t: Tenantry, s: Session) -> Resource:
