@@ -86,6 +86,15 @@ def get_resource(session: Session, org_id: str, resource_id: str) -> Resource:
     return res
 
 
+def resources_by_id(session: Session, org_id: str, ids: list[str]) -> list[Resource]:
+    """The organization's resources among ``ids``, in one read (those gone since are not
+    there)."""
+    if not ids:
+        return []
+    query = select(Resource).where(Resource.org_id == org_id, Resource.id.in_(ids))
+    return list(session.scalars(query))
+
+
 def create_resource(
     session: Session,
     authz: Authorizer,
