@@ -13,11 +13,13 @@ from sqlalchemy import text
 from tenantry import web
 from tenantry.api import errors, idempotency, openapi
 from tenantry.api.consistency import ConsistencyHeader
+from tenantry.api.request_id import EchoRequestId
 from tenantry.api.routes import (
     access_history,
     accounts,
     apikeys,
     audit,
+    authzen,
     changes,
     checks,
     cross_roles,
@@ -69,6 +71,7 @@ def create_app(tenantry: Tenantry | None = None, settings: Settings | None = Non
     app.state.tenantry = t
     app.state.settings = settings
     app.add_middleware(ConsistencyHeader)
+    app.add_middleware(EchoRequestId)  # AuthZEN: X-Request-ID comes back
     errors.install(app)
     idempotency.install(app)  # a kept answer replayed from inside a transaction
     openapi.install(app, t.policy)
@@ -84,6 +87,7 @@ def create_app(tenantry: Tenantry | None = None, settings: Settings | None = Non
         members,
         invitations,
         checks,
+        authzen,  # the AuthZEN Authorization API 1.0: /access/v1/evaluation(s)
         apikeys,
         resources,
         lookups,
@@ -94,6 +98,7 @@ def create_app(tenantry: Tenantry | None = None, settings: Settings | None = Non
         policy,
     ):
         app.include_router(module.router, responses=documented)
+    app.include_router(authzen.well_known)  # /.well-known/authzen-configuration
     if any(role.cross_org for role in t.policy.roles.values()):
         app.include_router(cross_roles.router, responses=documented)
     web.install(app)  # the dashboard: HTML pages and /static

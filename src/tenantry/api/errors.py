@@ -45,6 +45,14 @@ HTTP_CODES = {
 }
 
 
+# the AuthZEN API's paths: a request it cannot act on is a 400 there, as its transport says
+ACCESS_PATH = "/access/v1"
+
+
+def http_status(path: str, status: int) -> int:
+    return 400 if status == 422 and path.startswith(ACCESS_PATH) else status
+
+
 def body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
@@ -113,7 +121,7 @@ def _audit_denial(request: Request, ctx: Any, exc: DomainError) -> None:
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        status = STATUS[exc.kind]
+        status = http_status(request.url.path, STATUS[exc.kind])
         ctx = getattr(request.state, "org_context", None)
         if status == 403 and ctx is not None:
             await run_in_threadpool(_audit_denial, request, ctx, exc)
@@ -132,7 +140,8 @@ def install(app: FastAPI) -> None:
         ]
         first = problems[0] if problems else {"field": "", "problem": "invalid"}
         message = f"{first['field']}: {first['problem']}" if first["field"] else first["problem"]
-        return JSONResponse(body("INVALID", message, {"problems": problems}), 422)
+        status = http_status(request.url.path, 422)
+        return JSONResponse(body("INVALID", message, {"problems": problems}), status)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

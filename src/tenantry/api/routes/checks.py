@@ -15,7 +15,7 @@ from tenantry.resources.visibility import require_visible
 router = APIRouter(prefix="/v1", tags=["checks"], route_class=ApiRoute)
 
 
-def _consistency(
+def merged_consistency(
     checks: list[schemas.CheckIn], token: str | None = None, full: bool = False
 ) -> Consistency:
     """The freshest any part of the request asks for."""
@@ -24,7 +24,7 @@ def _consistency(
     return Consistency(consistency.merge(*(a.at_least for a in asked)), any(a.full for a in asked))
 
 
-def _answers(
+def answer_checks(
     t: Tenantry,
     principal: Principal,
     checks: list[schemas.CheckIn],
@@ -78,11 +78,11 @@ def check(body: schemas.CheckIn, principal: CurrentPrincipal, t: App) -> schemas
     that write, ``fully_consistent`` validates against the database now. ``explain: true``
     names the role, grant or rule behind the answer. About yourself you may always ask;
     about someone else with the policy's view permission in that organization."""
-    return _answers(t, principal, [body], _consistency([body]))[0]
+    return answer_checks(t, principal, [body], merged_consistency([body]))[0]
 
 
 @router.post("/check/batch", summary="Many checks in one call")
 def check_batch(body: schemas.BatchIn, principal: CurrentPrincipal, t: App) -> schemas.BatchOut:
     """Up to 1000 checks; the permission cache is validated once for the whole batch."""
-    fresh = _consistency(body.checks, body.at_least, body.fully_consistent)
-    return schemas.BatchOut(results=_answers(t, principal, body.checks, fresh))
+    fresh = merged_consistency(body.checks, body.at_least, body.fully_consistent)
+    return schemas.BatchOut(results=answer_checks(t, principal, body.checks, fresh))
