@@ -16,6 +16,7 @@ from tenantry.api.consistency import ConsistencyHeader
 from tenantry.api.request_id import EchoRequestId
 from tenantry.api.routes import (
     access_history,
+    access_tokens,
     accounts,
     apikeys,
     audit,
@@ -80,6 +81,7 @@ def create_app(tenantry: Tenantry | None = None, settings: Settings | None = Non
     }
     for module in (
         accounts,
+        access_tokens,  # POST /v1/auth/token: a signed token for other services
         recovery,  # account links: confirm, claim, password reset
         my_account,  # sessions, name, email, the account's audit trail
         two_factor,
@@ -99,6 +101,7 @@ def create_app(tenantry: Tenantry | None = None, settings: Settings | None = Non
     ):
         app.include_router(module.router, responses=documented)
     app.include_router(authzen.well_known)  # /.well-known/authzen-configuration
+    app.include_router(access_tokens.well_known)  # /.well-known/jwks.json
     if any(role.cross_org for role in t.policy.roles.values()):
         app.include_router(cross_roles.router, responses=documented)
     web.install(app)  # the dashboard: HTML pages and /static

@@ -11,7 +11,19 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
-from tenantry.cli import access, audit, check, db, invitations, members, orgs, policy, serve, users
+from tenantry.cli import (
+    access,
+    audit,
+    check,
+    db,
+    invitations,
+    members,
+    orgs,
+    policy,
+    serve,
+    signing_keys,
+    users,
+)
 from tenantry.cli._context import CliState
 from tenantry.errors import DomainError
 from tenantry.policy import PolicyError
@@ -115,6 +127,7 @@ app.add_typer(members.app, name="member")
 app.add_typer(invitations.app, name="invite")
 app.add_typer(invitations.mail, name="mail")
 app.add_typer(audit.app, name="audit")
+app.add_typer(signing_keys.app, name="signing-key")
 app.command("check")(check.check)
 app.command("access")(access.access)
 app.command("serve")(serve.serve)

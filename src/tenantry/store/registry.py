@@ -1,5 +1,6 @@
 """Imports every table so the metadata is complete (for migrations and tests)."""
 
+from tenantry.access_tokens import models as access_tokens_models
 from tenantry.accounts import models as accounts_models
 from tenantry.apikeys import models as apikeys_models
 from tenantry.audit import models as audit_models
@@ -17,6 +18,7 @@ from tenantry.webhooks import models as webhooks_models
 metadata = Base.metadata
 
 __all__ = [
+    "access_tokens_models",
     "accounts_models",
     "apikeys_models",
     "audit_models",
