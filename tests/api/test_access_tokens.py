@@ -10,10 +10,13 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
+from sqlalchemy import select
 
 from tenantry import clock
 from tenantry.access_tokens import service as access_tokens
+from tenantry.access_tokens.models import SigningKey
 from tenantry.client import ApiError, calls
+from tenantry.sealing import Sealer
 from tenantry.writes import Actor
 from tests.api.conftest import Account, Api
 
@@ -145,3 +148,37 @@ def test_the_exchange_needs_a_session(api):
         api.anonymous.send(calls.me())
     assert caught.value.status == 401
     assert api.http.post("/v1/auth/token", json={}).status_code == 401
+
+
+def test_a_token_for_one_service_names_it_and_is_never_cached(api):
+    owner = api.sign_up()
+    answer = api.http.post(
+        "/v1/auth/token",
+        json={"audience": "orders-service"},
+        headers={"Authorization": f"Bearer {owner.client.token}"},
+    )
+    assert answer.headers["Cache-Control"] == "no-store"
+    token = answer.json()["access_token"]
+    assert _verify(api, token, audience="orders-service")["aud"] == "orders-service"
+    with pytest.raises(jwt.InvalidAudienceError):
+        _verify(api, token, audience="billing-service")
+
+
+def test_a_key_sealed_under_another_secret_is_refused_not_silently_replaced(api):
+    """Processes with different secret keys would otherwise retire each other's keys for
+    ever: the token is refused (503) until the keys are rotated with the secret in use."""
+    owner = api.sign_up()
+    _token(api, owner)
+    with api.t.db.transaction() as s:
+        (key,) = s.scalars(select(SigningKey)).all()
+        key.private_sealed = Sealer("another deployment's secret").seal("a private key")
+    refused = api.http.post(
+        "/v1/auth/token", json={}, headers={"Authorization": f"Bearer {owner.client.token}"}
+    )
+    assert refused.status_code == 503
+    assert refused.json()["error"]["code"] == "SIGNING_KEY_UNREADABLE"
+    with api.t.db.reading() as s:
+        assert len(s.scalars(select(SigningKey)).all()) == 1  # nothing made behind our back
+    with api.t.db.transaction() as s:
+        access_tokens.rotate(s, api.t.sealer, actor=Actor.operator())
+    assert _verify(api, str(_token(api, owner)["access_token"]))["sub"] == owner.id

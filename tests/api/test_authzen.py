@@ -261,3 +261,25 @@ def test_about_someone_else_only_with_the_policys_view_permission(api_for):
     out = _post(api, helper, "/access/v1/evaluations", batch).json()["evaluations"]
     assert [e["decision"] for e in out] == [True, False]
     assert out[1]["context"]["error"]["status"] == 403
+
+
+def test_a_resource_of_an_organization_one_cannot_see_answers_as_one_that_does_not_exist(dystr):
+    api, alice, _, _, _ = dystr
+    outsider = api.sign_up("mallory@example.com")
+    with api.t.db.reading() as s:
+        theirs = s.get_one(Organization, outsider.org_id)
+    hidden = make_resource(api.t, theirs, "workspace", "plans.md", visibility="organization")
+
+    def ask(resource_id: str) -> Any:
+        return {
+            "subject": {"type": "user", "id": alice.id},
+            "resource": {"type": "workspace", "id": resource_id},
+            "action": {"name": "workspace.view"},
+        }
+
+    real = _post(api, alice, "/access/v1/evaluation", ask(hidden.id))
+    made_up = _post(api, alice, "/access/v1/evaluation", ask("0" * 32))
+    assert (real.status_code, real.json()) == (made_up.status_code, made_up.json())
+    batch = {"evaluations": [ask(hidden.id), ask("0" * 32)]}
+    first, second = _post(api, alice, "/access/v1/evaluations", batch).json()["evaluations"]
+    assert first == second

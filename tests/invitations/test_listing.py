@@ -147,3 +147,12 @@ def test_a_page_is_one_statement_however_many_are_pending(office, database):
     _invite(t, org, owner, [f"b{i}@example.com" for i in range(300)])
     many = statements_for_a_page()
     assert len(few) == len(many) == 2  # one per page
+
+
+def test_a_cursor_nested_past_the_parsers_limit_is_refused_not_a_crash(office):
+    import base64
+
+    t, org, _ = office
+    deep = base64.urlsafe_b64encode(b"[" * 1400).decode().rstrip("=")
+    with t.db.reading() as s, pytest.raises(Invalid):
+        listing.pending_page(s, org.id, cursor=deep, limit=5)

@@ -6,6 +6,7 @@ a cursor the list did not give is refused."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 
 from tenantry.authz.loader import resource_node
 from tenantry.errors import Invalid
@@ -104,3 +105,37 @@ def test_a_cursor_the_list_did_not_give_is_refused(tenantry_for):
                 listing.resource_page(s, t.policy, snap, org.id, cursor=cursor)
         with pytest.raises(Invalid):
             listing.resource_page(s, t.policy, snap, org.id, rtype="spaceship")
+
+
+def test_a_page_reads_its_own_rows_not_those_the_viewer_cannot_see(tenantry_for, database):
+    """Sixty invite-only Workspaces sort before the three a Viewer sees: the narrowing in SQL
+    skips them, so each page is one read (judging every row in Python would page through
+    all sixty)."""
+    t = tenantry_for("dystr")
+    admin = make_user(t, "admin@example.com")
+    org = make_org(t, admin, "Dystr Co")
+    viewer = make_user(t, "viewer@example.com")
+    add_member(t, org, viewer, ["viewer"])
+    for i in range(60):
+        make_resource(t, org, "workspace", f"A{i:02}", visibility="invite_only")
+    for i in range(3):
+        make_resource(t, org, "workspace", f"Z{i}", visibility="organization")
+    reads: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        if "FROM resources" in statement:
+            reads.append(statement)
+
+    with t.db.reading() as s:
+        snap = t.authz.snapshot(viewer.id, org.id, s)
+        event.listen(database.engine, "before_cursor_execute", count)
+        try:
+            first = listing.resource_page(s, t.policy, snap, org.id, limit=2)
+            rest = listing.resource_page(
+                s, t.policy, snap, org.id, cursor=first.next_cursor, limit=2
+            )
+        finally:
+            event.remove(database.engine, "before_cursor_execute", count)
+    assert [r.name for r in first.items] == ["Z0", "Z1"]
+    assert [r.name for r in rest.items] == ["Z2"] and rest.next_cursor is None
+    assert len(reads) == 2  # one a page

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from tenantry import clock, consistency
 from tenantry.access_tokens.models import SigningKey
-from tenantry.errors import Invalid
+from tenantry.errors import DomainError, Invalid, Kind
 from tenantry.sealing import Sealer
 from tenantry.writes import Actor, record
 
@@ -62,22 +62,31 @@ def _new_key(session: Session, sealer: Sealer) -> SigningKey:
     return key
 
 
+class SigningKeyUnreadable(DomainError):
+    code = "SIGNING_KEY_UNREADABLE"
+    kind = Kind.UNAVAILABLE
+
+
 def _signer(session: Session, sealer: Sealer) -> tuple[SigningKey, str]:
-    """The key that signs now and its private PEM; a first key is made when there is none,
-    or when the newest one was sealed under another secret key."""
+    """The key that signs now and its private PEM; the first key is made when there is
+    none. A key this process cannot unseal (sealed under another secret key) is never
+    replaced behind the operator's back: processes with different secrets would retire
+    each other's keys without end."""
     newest = session.scalars(
         select(SigningKey)
         .where(SigningKey.retired_at.is_(None))
-        .order_by(SigningKey.created_at.desc())
+        .order_by(SigningKey.created_at.desc(), SigningKey.id.desc())
         .limit(1)
     ).first()
-    pem = sealer.unseal(newest.private_sealed) if newest is not None else None
-    if newest is None or pem is None:
-        if newest is not None:
-            newest.retired_at = clock.now()  # unreadable here: never signs again
+    if newest is None:
         newest = _new_key(session, sealer)
-        pem = sealer.unseal(newest.private_sealed)
-    assert pem is not None
+    pem = sealer.unseal(newest.private_sealed)
+    if pem is None:
+        raise SigningKeyUnreadable(
+            "The access-token signing key was sealed with another secret key: give every "
+            "process the same TENANTRY_SECRET_KEY, or run 'tenantry signing-key rotate' with "
+            "the one they use."
+        )
     return newest, pem
 
 
@@ -128,11 +137,12 @@ def issue(
     user_id: str,
     session_id: str,
     org: tuple[str, int] | None = None,
+    audience: str | None = None,
     ttl: timedelta = DEFAULT_TTL,
 ) -> Issued:
     """A signed token for ``user_id`` from the session ``session_id``; ``org`` is the
     (organization id, revision) it speaks for, which the caller has checked the user may
-    reach."""
+    reach; ``audience``, the service it is meant for (its ``aud``)."""
     if not MIN_TTL <= ttl <= MAX_TTL:
         raise Invalid(
             f"A token lives {int(MIN_TTL.total_seconds())} to {int(MAX_TTL.total_seconds())} "
@@ -149,6 +159,8 @@ def issue(
         "exp": int(expires.timestamp()),
         "jti": secrets.token_hex(16),
     }
+    if audience is not None:
+        claims["aud"] = audience  # the one service the token is for
     if org is not None:
         org_id, revision = org
         claims |= {

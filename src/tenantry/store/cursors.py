@@ -24,8 +24,8 @@ def decode(cursor: str, *shape: type[str] | type[bool]) -> list[Part]:
     """The parts of ``cursor``, each of the type ``shape`` names; Invalid otherwise."""
     try:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise Invalid(BAD_CURSOR) from None
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
+        raise Invalid(BAD_CURSOR) from None  # RecursionError: '[[[[…' nested past the limit
     if (
         not isinstance(raw, list)
         or len(raw) != len(shape)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Response
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from tenantry.access_tokens import service as access_tokens
 from tenantry.api import schemas
@@ -26,6 +26,10 @@ class TokenIn(schemas.In):
     org_id: schemas.Id | None = Field(
         default=None, description="The organization the token speaks for (you must reach it)."
     )
+    audience: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+        default=None,
+        description="The service the token is for: its aud claim, which that service checks.",
+    )
     ttl_seconds: Annotated[int, Field(ge=_MIN, le=_MAX)] = _DEFAULT
 
 
@@ -37,7 +41,7 @@ class TokenOut(schemas.Out):
 
 
 @router.post("/v1/auth/token", summary="A short-lived signed token for other services")
-def issue_token(body: TokenIn, principal: CurrentPrincipal, t: App) -> TokenOut:
+def issue_token(body: TokenIn, principal: CurrentPrincipal, t: App, response: Response) -> TokenOut:
     """A JWT (ES256) with ``sub`` (your user id), ``sid`` (this session), and with
     ``org_id``: that organization, its ``revision`` and ``ct``, the consistency token a
     service passes as ``at_least``. Verify it with the keys at ``/.well-known/jwks.json``.
@@ -56,8 +60,10 @@ def issue_token(body: TokenIn, principal: CurrentPrincipal, t: App) -> TokenOut:
             user_id=principal.user.id,
             session_id=principal.auth_session.id,
             org=org,
+            audience=body.audience,
             ttl=timedelta(seconds=body.ttl_seconds),
         )
+    response.headers["Cache-Control"] = "no-store"  # a credential: never kept by a cache
     return TokenOut(access_token=issued.token, expires_in=body.ttl_seconds, key_id=issued.key_id)
 
 
@@ -67,7 +73,8 @@ well_known = APIRouter(tags=["accounts"], route_class=ApiRoute)
 @well_known.get("/.well-known/jwks.json", summary="The keys that verify access tokens")
 def jwks(t: App, response: Response) -> dict[str, list[dict[str, object]]]:
     """Every key that signs now, and every retired one until the last token it signed has
-    expired. A verifier may cache this for a minute."""
+    expired. A verifier may cache this for a minute, and fetches it again when a token names
+    a key it has not seen (a new key signs as soon as it is made)."""
     response.headers["Cache-Control"] = "public, max-age=60"
     with t.db.reading() as s:
         return access_tokens.jwks(s)

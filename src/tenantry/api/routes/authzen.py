@@ -35,6 +35,7 @@ from tenantry.resources.models import Resource
 
 router = APIRouter(prefix=ACCESS_PATH, tags=["authzen"], route_class=ApiRoute)
 ORGANIZATION = "organization"
+_NO_RESOURCE = "No such resource in this organization."
 
 
 def _org_types(t: Tenantry) -> set[str]:
@@ -68,7 +69,7 @@ def _check_of(t: Tenantry, ev: az.EvaluationIn) -> schemas.CheckIn:
             select(Resource.org_id).where(Resource.id == ev.resource.id, Resource.type == rtype)
         )
     if org_id is None:  # the same answer as for one the caller may not see
-        raise NotFound("No such resource in this organization.")
+        raise NotFound(_NO_RESOURCE)
     return _check(org_id=org_id, resource_id=ev.resource.id, **common)
 
 
@@ -96,7 +97,15 @@ def _refusal(exc: DomainError) -> az.DecisionOut:
 
 def _evaluate(t: Tenantry, principal: Principal, ev: az.EvaluationIn) -> az.DecisionOut:
     check = _check_of(t, ev)
-    return _decision(answer_checks(t, principal, [check], merged_consistency([check]))[0])
+    try:
+        answer = answer_checks(t, principal, [check], merged_consistency([check]))[0]
+    except NotFound:
+        if check.resource_id is None:
+            raise
+        # a resource in an organization the caller cannot see answers as one that does not
+        # exist: never "no such organization", which would say the resource is real
+        raise NotFound(_NO_RESOURCE) from None
+    return _decision(answer)
 
 
 @router.post("/evaluation", summary="AuthZEN: may this subject do this action on this resource?")
