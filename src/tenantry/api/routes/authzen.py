@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from tenantry.api import authzen_schemas as az
 from tenantry.api import schemas
-from tenantry.api.deps import App, CurrentPrincipal, Principal
+from tenantry.api.deps import App, CurrentPrincipal, OrgContext, Principal
 from tenantry.api.errors import ACCESS_PATH, STATUS, http_status
 from tenantry.api.route import ApiRoute
 from tenantry.api.routes.checks import answer_checks, merged_consistency
@@ -95,10 +95,15 @@ def _refusal(exc: DomainError) -> az.DecisionOut:
     return az.DecisionOut(decision=False, context={"error": error})
 
 
-def _evaluate(t: Tenantry, principal: Principal, ev: az.EvaluationIn) -> az.DecisionOut:
+def _evaluate(
+    t: Tenantry,
+    principal: Principal,
+    ev: az.EvaluationIn,
+    callers: dict[str, OrgContext] | None = None,
+) -> az.DecisionOut:
     check = _check_of(t, ev)
     try:
-        answer = answer_checks(t, principal, [check], merged_consistency([check]))[0]
+        answer = answer_checks(t, principal, [check], merged_consistency([check]), callers)[0]
     except NotFound:
         if check.resource_id is None:
             raise
@@ -126,9 +131,10 @@ def evaluations(
         return _evaluate(t, principal, _merged(body, az.Item()))
     semantic = (body.options or az.Options()).evaluations_semantic
     out: list[az.DecisionOut] = []
+    callers: dict[str, OrgContext] = {}  # the caller's access per organization, read once
     for item in body.evaluations:
         try:
-            decision = _evaluate(t, principal, _merged(body, item))
+            decision = _evaluate(t, principal, _merged(body, item), callers)
         except DomainError as exc:
             if STATUS[exc.kind] == 401:
                 raise  # the caller, not the evaluation

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from tenantry import consistency
 from tenantry.api import schemas
-from tenantry.api.deps import App, CurrentPrincipal, Principal, resolve_org_context
+from tenantry.api.deps import App, CurrentPrincipal, OrgContext, Principal, resolve_org_context
 from tenantry.api.route import ApiRoute
 from tenantry.consistency import Consistency
 from tenantry.core import Tenantry
@@ -29,12 +29,15 @@ def answer_checks(
     principal: Principal,
     checks: list[schemas.CheckIn],
     fresh: Consistency,
+    callers: dict[str, OrgContext] | None = None,
 ) -> list[schemas.CheckOut]:
-    """Every check's answer; the snapshots they need are fetched (and validated) together."""
-    callers = {
-        org_id: resolve_org_context(t, principal, org_id)  # 404 unless the caller can see it
-        for org_id in dict.fromkeys(c.org_id for c in checks)
-    }
+    """Every check's answer; the snapshots they need are fetched (and validated) together.
+    ``callers``: the caller's context per organization, resolved once for a whole request
+    that asks in several calls (filled in here as organizations come up)."""
+    callers = {} if callers is None else callers
+    for org_id in dict.fromkeys(c.org_id for c in checks):
+        if org_id not in callers:  # 404 unless the caller can see it
+            callers[org_id] = resolve_org_context(t, principal, org_id)
     for c in checks:
         caller = callers[c.org_id]
         # about a resource, only one the caller could open or manages, whoever the check is
