@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenantry.accounts.models import User
@@ -82,19 +83,35 @@ def _tab_data(request: Request, view: OrgView, tab: str) -> dict[str, Any]:
                 "next_cursor": page.next_cursor,
             }
         if tab == "invitations":
-            pending = []
-            for inv in invitation_listing.pending(s, org_id):
-                inviter = s.get(User, inv.invited_by) if inv.invited_by else None
-                link = (
-                    invitations.link_of(inv, t.invites) if inv.delivery_status == "failed" else None
-                )
-                pending.append(
-                    {"inv": inv, "inviter": inviter.email if inviter else "operator", "link": link}
-                )
+            cursor = request.query_params.get("cursor") or None
+            sent = invitation_listing.pending_page(
+                s, org_id, cursor=cursor, limit=INVITATIONS_PER_PAGE
+            )
+            ids = {inv.invited_by for inv in sent.items if inv.invited_by}
+            emails = dict(s.execute(select(User.id, User.email).where(User.id.in_(ids))).all())
+            pending = [
+                {
+                    "inv": inv,
+                    "inviter": emails.get(inv.invited_by, "operator")
+                    if inv.invited_by
+                    else "operator",
+                    "link": (
+                        invitations.link_of(inv, t.invites)
+                        if inv.delivery_status == "failed"
+                        else None
+                    ),
+                }
+                for inv in sent.items
+            ]
             names = {r.id: r.name for r in view.visible_resources(s)}
-            members_count = len(members.list_members(s, org_id))
-            seats = seat_meter(s, org_id, members_count)
-            return {"pending": pending, "resource_names": names, "seats": seats}
+            seats = seat_meter(s, org_id, member_count(s, org_id))
+            return {
+                "pending": pending,
+                "resource_names": names,
+                "seats": seats,
+                "next_cursor": sent.next_cursor,
+                "paged": cursor is not None,
+            }
         if tab == "resources":
             return {"resources": view.visible_resources(s)}
         if tab == "api-keys":
@@ -110,6 +127,7 @@ def _tab_data(request: Request, view: OrgView, tab: str) -> dict[str, Any]:
 
 
 MEMBERS_PER_PAGE = 50
+INVITATIONS_PER_PAGE = 50
 
 
 def member_listing(request: Request) -> dict[str, Any]:
