@@ -46,6 +46,14 @@ UNSCOPED = {
     ("POST", "/v1/me/two-factor/setup"),
     ("POST", "/v1/me/two-factor/enable"),
     ("POST", "/v1/me/two-factor/disable"),
+    # public documents: the keys that verify access tokens, the AuthZEN metadata
+    ("GET", "/.well-known/jwks.json"),
+    ("GET", "/.well-known/authzen-configuration"),
+    # the AuthZEN API names its organization inside nested entities, which the generic
+    # probe below cannot fill: its isolation is tests/api/test_authzen.py's (an outsider
+    # gets 404; another organization's resource answers as one that does not exist)
+    ("POST", "/access/v1/evaluation"),
+    ("POST", "/access/v1/evaluations"),
 }
 # routes whose authority is the invitation link itself (whoever holds it may use it)
 TOKEN_SCOPED = {
@@ -54,7 +62,12 @@ TOKEN_SCOPED = {
     ("POST", "/v1/invitations/{token}/signup"),
 }
 # routes that take B's ids in the body rather than the path
-BODY_SCOPED = {("POST", "/v1/orgs"), ("POST", "/v1/check"), ("POST", "/v1/check/batch")}
+BODY_SCOPED = {
+    ("POST", "/v1/orgs"),
+    ("POST", "/v1/check"),
+    ("POST", "/v1/check/batch"),
+    ("POST", "/v1/auth/token"),  # a token for B's organization: 404, as for a random one
+}
 
 
 def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
