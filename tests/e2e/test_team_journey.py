@@ -61,7 +61,10 @@ def test_invite_join_change_role_and_remove(live: Live, chromium: Browser, tmp_p
     expect(row).to_contain_text("Newbie")
     role = row.get_by_label("Role of newbie@example.com")
     expect(role).to_have_value("member")
-    role.select_option("admin")  # htmx posts on change and swaps the row in place
+    role.select_option("admin")  # the change-role dialog asks first
+    owner.get_by_role("dialog", name="Make newbie@example.com ADMIN?").get_by_role(
+        "button", name="Change role"
+    ).click()  # htmx posts and swaps the row in place
     expect(owner.get_by_text("Role changed to ADMIN.")).to_be_visible()
     owner.reload()
     expect(owner.get_by_label("Role of newbie@example.com")).to_have_value("admin")

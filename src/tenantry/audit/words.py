@@ -208,6 +208,7 @@ _PHRASES: dict[str, Phrase] = {
     "webhook.secret_rotated": _plain("rotated the secret of the webhook {target}"),
     "webhook.redelivered": _plain("sent an event to the webhook {target} again"),
     "webhook.disabled": _disabled,
+    "signing_key.rotated": _plain("rotated the key that signs access tokens"),
 }
 
 
