@@ -5,7 +5,9 @@ member all permissions including Manage Organization"): ownership passes from th
 page by giving the new owner every permission. The marketplace (policy/presets/
 marketplace.toml: "the "Distributor ReadOnly" role must be assigned in addition to the
 "Distributor admin" role"): a Super admin ticks Distributor ReadOnly for a Distributor
-admin, and the change-role dialog names both roles before anything is saved."""
+admin, and the change-role dialog names both roles before anything is saved. Verkkokurssikassa:
+a checkout renamed and deleted from its page, then the organization deleted from its
+settings by typing its name."""
 
 from __future__ import annotations
 
@@ -87,4 +89,37 @@ def test_marketplace_readonly_is_added_beside_distributor_admin_in_the_dialog(
     ).to_be_visible()
     roles = set(_member(w, "distributor-admin@demo.test")[0])
     assert roles == {"distributor_admin", "distributor_readonly"}
+    context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "390px"])
+def test_verkkokurssikassa_a_checkout_is_renamed_and_deleted_then_the_organization(
+    live_for, chromium: Browser, viewport: dict[str, int]
+) -> None:
+    live: Live = live_for("verkkokurssikassa")
+    w = world_of(live)
+    context, page = signed_in(chromium, w, viewport)
+    asked: list[str] = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.goto(f"{live.base}/orgs/{w.org_id}/resources")
+    page.locator("main a[href*='/resources/']").first.click()
+    page.get_by_label("Name").fill("Renamed checkout")
+    page.get_by_role("button", name="Rename").click()
+    expect(page.get_by_role("heading", name="Renamed checkout")).to_be_visible()
+    if viewport is PHONE:
+        assert wider_than_viewport(page) == []
+    page.get_by_role("button", name="Delete Checkout").click()
+    assert asked[-1] == "Delete Renamed checkout? Everyone loses access to it."
+    expect(
+        page.get_by_text("Renamed checkout deleted; nobody reaches it any more.")
+    ).to_be_visible()
+    expect(page.get_by_role("link", name="Renamed checkout")).to_have_count(0)
+
+    page.goto(f"{live.base}/orgs/{w.org_id}/settings")
+    name = page.get_by_role("heading", level=1).inner_text()
+    page.get_by_label("Type its name to confirm").fill(name)
+    page.get_by_role("button", name="Delete organization").click()
+    assert asked[-1] == f"Delete {name} for good?"
+    expect(page).to_have_url(f"{live.base}/orgs")
+    expect(page.get_by_role("link", name=name)).to_have_count(0)
     context.close()
