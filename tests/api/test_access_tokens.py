@@ -182,3 +182,15 @@ def test_a_key_sealed_under_another_secret_is_refused_not_silently_replaced(api)
     with api.t.db.transaction() as s:
         access_tokens.rotate(s, api.t.sealer, actor=Actor.operator())
     assert _verify(api, str(_token(api, owner)["access_token"]))["sub"] == owner.id
+
+
+def test_a_lifetime_written_as_a_whole_float_is_that_integer(api):
+    """JSON has one number type: 120.0 is 120 (the fuzzer's find); 120.5 is not a lifetime."""
+    owner = api.sign_up()
+    for ttl, status in ((120.0, 200), (120.5, 422)):
+        answer = api.http.post(
+            "/v1/auth/token",
+            json={"ttl_seconds": ttl},
+            headers={"Authorization": f"Bearer {owner.client.token}"},
+        )
+        assert answer.status_code == status, answer.text

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from tenantry import consistency
 
@@ -29,6 +29,10 @@ Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 NewPassword = Annotated[str, StringConstraints(min_length=10, max_length=1024)]
 Token = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Ident = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+# JSON has one number type: 300.0 is the integer 300 to a JSON Schema validator, so a body's
+# integer takes it (strict models still refuse "300", a string, and 300.5). Placed after the
+# field's Field(...) constraints, which then stay in the schema as minimum and maximum.
+WHOLE_NUMBER = BeforeValidator(lambda v: int(v) if isinstance(v, float) and v.is_integer() else v)
 Scalar = str | int | float | bool | None
 FreeForm = Annotated[
     dict[Annotated[str, StringConstraints(max_length=64)], Scalar], Field(max_length=50)

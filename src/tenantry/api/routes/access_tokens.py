@@ -30,7 +30,7 @@ class TokenIn(schemas.In):
         default=None,
         description="The service the token is for: its aud claim, which that service checks.",
     )
-    ttl_seconds: Annotated[int, Field(ge=_MIN, le=_MAX)] = _DEFAULT
+    ttl_seconds: Annotated[int, Field(ge=_MIN, le=_MAX), schemas.WHOLE_NUMBER] = _DEFAULT
 
 
 class TokenOut(schemas.Out):
