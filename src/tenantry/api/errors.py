@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -51,6 +52,17 @@ ACCESS_PATH = "/access/v1"
 
 def http_status(path: str, status: int) -> int:
     return 400 if status == 422 and path.startswith(ACCESS_PATH) else status
+
+
+def validation_problems(errors: Sequence[Any]) -> tuple[list[dict[str, str]], str]:
+    """Pydantic's errors as ``[{"field", "problem"}]``, and the first one as a message."""
+    problems = [
+        {"field": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")}
+        for e in errors
+    ]
+    first = problems[0] if problems else {"field": "", "problem": "invalid"}
+    message = f"{first['field']}: {first['problem']}" if first["field"] else first["problem"]
+    return problems, message
 
 
 def body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -134,12 +146,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [
-            {"field": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")}
-            for e in exc.errors()
-        ]
-        first = problems[0] if problems else {"field": "", "problem": "invalid"}
-        message = f"{first['field']}: {first['problem']}" if first["field"] else first["problem"]
+        problems, message = validation_problems(exc.errors())
         status = http_status(request.url.path, 422)
         return JSONResponse(body("INVALID", message, {"problems": problems}), status)
 

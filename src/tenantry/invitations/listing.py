@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from tenantry import clock
+from tenantry.accounts.models import User
 from tenantry.errors import Invalid
 from tenantry.invitations.models import PENDING, Invitation
 from tenantry.store import cursors
@@ -67,3 +68,11 @@ def pending_page(
         return InvitationPage(rows, None)
     last = rows[limit - 1]
     return InvitationPage(rows[:limit], cursors.encode(last.created_at.isoformat(), last.id))
+
+
+def inviter_emails(session: Session, invitations: list[Invitation]) -> dict[str, str]:
+    """The email of each inviting user of ``invitations`` (user id -> email), in one read."""
+    ids = {inv.invited_by for inv in invitations if inv.invited_by}
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.email).where(User.id.in_(ids))).all())

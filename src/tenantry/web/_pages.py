@@ -6,10 +6,8 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tenantry.accounts.models import User
 from tenantry.api.errors import STATUS
 from tenantry.apikeys import service as apikeys
 from tenantry.core import Tenantry
@@ -87,14 +85,11 @@ def _tab_data(request: Request, view: OrgView, tab: str) -> dict[str, Any]:
             sent = invitation_listing.pending_page(
                 s, org_id, cursor=cursor, limit=INVITATIONS_PER_PAGE
             )
-            ids = {inv.invited_by for inv in sent.items if inv.invited_by}
-            emails = dict(s.execute(select(User.id, User.email).where(User.id.in_(ids))).all())
+            emails = invitation_listing.inviter_emails(s, sent.items)
             pending = [
                 {
                     "inv": inv,
-                    "inviter": emails.get(inv.invited_by, "operator")
-                    if inv.invited_by
-                    else "operator",
+                    "inviter": emails.get(inv.invited_by or "", "operator"),
                     "link": (
                         invitations.link_of(inv, t.invites)
                         if inv.delivery_status == "failed"

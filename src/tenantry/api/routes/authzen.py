@@ -26,7 +26,7 @@ from sqlalchemy import select
 from tenantry.api import authzen_schemas as az
 from tenantry.api import schemas
 from tenantry.api.deps import App, CurrentPrincipal, OrgContext, Principal
-from tenantry.api.errors import ACCESS_PATH, STATUS, http_status
+from tenantry.api.errors import ACCESS_PATH, STATUS, http_status, validation_problems
 from tenantry.api.route import ApiRoute
 from tenantry.api.routes.checks import answer_checks, merged_consistency
 from tenantry.core import Tenantry
@@ -77,9 +77,7 @@ def _check(**fields: Any) -> schemas.CheckIn:
     try:
         return schemas.CheckIn.model_validate(fields)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise Invalid(f"{where}: {first['msg']}") from None
+        raise Invalid(validation_problems(exc.errors())[1]) from None
 
 
 def _decision(answer: schemas.CheckOut) -> az.DecisionOut:

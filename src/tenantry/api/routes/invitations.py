@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tenantry.accounts import sessions
@@ -36,7 +35,7 @@ def invitation_out(
 ) -> schemas.InvitationOut:
     """``inviters``: user id -> email, read once for a whole page (else one read here)."""
     if inviters is None:
-        inviters = _inviters(s, [inv])
+        inviters = listing.inviter_emails(s, [inv])
     return schemas.InvitationOut(
         id=inv.id,
         email=inv.email,
@@ -90,15 +89,6 @@ def invite(body: schemas.InviteIn, ctx: OrgAccess, t: App, write: OwnTx) -> sche
     return schemas.InviteOut(results=out)
 
 
-def _inviters(s: Session, invs: list[Invitation]) -> dict[str, str]:
-    ids = {inv.invited_by for inv in invs if inv.invited_by}
-    if not ids:
-        return {}
-    return {
-        uid: email for uid, email in s.execute(select(User.id, User.email).where(User.id.in_(ids)))
-    }
-
-
 @router.get("/v1/orgs/{org_id}/invitations", summary="Pending invitations")
 def list_pending(
     ctx: Inviter,
@@ -113,7 +103,7 @@ def list_pending(
     """Pending, unexpired invitations, newest first, a page at a time (two queries a page,
     whatever the number pending)."""
     page = listing.pending_page(s, ctx.org_id, cursor=cursor, limit=limit)
-    inviters = _inviters(s, page.items)
+    inviters = listing.inviter_emails(s, page.items)
     return schemas.InvitationPage(
         items=[invitation_out(s, t, inv, inviters) for inv in page.items],
         next_cursor=page.next_cursor,
