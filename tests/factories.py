@@ -107,3 +107,17 @@ def make_resource(
         return resources.create_resource(
             s, t.authz, actor=who, org_id=org.id, rtype=rtype, name=name, visibility=visibility
         )
+
+
+def set_access(t: Tenantry, org_id: str, user_id: str, resource_id: str, role: str | None) -> None:
+    """Give a member ``role`` on a resource (None: take their access to it away), as the
+    operator ("Edit Checkout Access")."""
+    with t.db.transaction() as s:
+        resources.set_member_access(
+            s,
+            t.authz,
+            actor=Actor.operator(),
+            org_id=org_id,
+            user_id=user_id,
+            changes=[resources.AccessChange(resource_id, role)],
+        )

@@ -13,8 +13,7 @@ from tenantry.errors import Invalid
 from tenantry.resources import listing
 from tenantry.resources import service as resources
 from tenantry.resources.visibility import can_see
-from tenantry.writes import Actor
-from tests.factories import add_member, make_org, make_resource, make_user
+from tests.factories import add_member, make_org, make_resource, make_user, set_access
 
 
 def _walk(t, viewer_id, org_id, limit, rtype=None):
@@ -41,18 +40,6 @@ def _expected(t, viewer_id, org_id, rtype=None):
         ]
 
 
-def _give(t, org_id, user_id, resource_id, role):
-    with t.db.transaction() as s:
-        resources.set_member_access(
-            s,
-            t.authz,
-            actor=Actor.operator(),
-            org_id=org_id,
-            user_id=user_id,
-            changes=[resources.AccessChange(resource_id, role)],
-        )
-
-
 @pytest.mark.parametrize("limit", [1, 2, 5, 100])
 def test_dystr_viewers_page_through_exactly_the_workspaces_they_see(tenantry_for, limit):
     t = tenantry_for("dystr")
@@ -65,8 +52,8 @@ def test_dystr_viewers_page_through_exactly_the_workspaces_they_see(tenantry_for
         make_resource(t, org, "workspace", f"W{i:02}", visibility=vis)
         for i, vis in enumerate(["invite_only", "organization"] * 6)
     ]
-    _give(t, org.id, guest.id, made[0].id, "editor")  # one invite-only, by hand
-    _give(t, org.id, guest.id, made[4].id, "viewer")
+    set_access(t, org.id, guest.id, made[0].id, "editor")  # one invite-only, by hand
+    set_access(t, org.id, guest.id, made[4].id, "viewer")
     outsider = make_user(t, "outsider@example.com")
     for who in (admin, viewer, guest, outsider):
         expected = _expected(t, who.id, org.id)
@@ -86,8 +73,8 @@ def test_verkkokurssikassa_a_checkout_removed_by_hand_is_left_out(tenantry_for, 
     member = make_user(t, "member@example.com")
     add_member(t, org, member, ["member"])
     made = [make_resource(t, org, "checkout", f"C{i}") for i in range(7)]
-    _give(t, org.id, admin.id, made[2].id, None)  # Admin's automatic row removed by hand
-    _give(t, org.id, member.id, made[5].id, "maintainer")
+    set_access(t, org.id, admin.id, made[2].id, None)  # Admin's automatic row removed by hand
+    set_access(t, org.id, member.id, made[5].id, "maintainer")
     for who in (owner, admin, member):
         assert _walk(t, who.id, org.id, limit) == _expected(t, who.id, org.id), who.email
     assert ("checkout", "C2") not in _walk(t, admin.id, org.id, limit)

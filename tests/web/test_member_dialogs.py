@@ -11,8 +11,7 @@ import re
 
 from tenantry.orgs.models import Organization
 from tenantry.resources import service as resources
-from tenantry.writes import Actor
-from tests.factories import add_member, make_resource, make_user
+from tests.factories import add_member, make_resource, make_user, set_access
 from tests.web.conftest import PASSWORD, Browser, Web, csrf_of
 
 HTMX = {"HX-Request": "true"}
@@ -29,15 +28,7 @@ def _dystr(web: Web) -> tuple[Browser, str, str]:
     add_member(web.t, org, vera, ["editor"])
     secret = make_resource(web.t, org, "workspace", "Secret plans", visibility="invite_only")
     make_resource(web.t, org, "workspace", "Handbook", visibility="organization")
-    with web.t.db.transaction() as s:
-        resources.set_member_access(
-            s,
-            web.t.authz,
-            actor=Actor.operator(),
-            org_id=org_id,
-            user_id=vera.id,
-            changes=[resources.AccessChange(secret.id, "editor")],
-        )
+    set_access(web.t, org_id, vera.id, secret.id, "editor")
     return admin, org_id, vera.id
 
 

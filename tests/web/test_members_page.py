@@ -9,9 +9,7 @@ import re
 import pytest
 
 from tenantry.orgs.models import Organization
-from tenantry.resources import service as resources
-from tenantry.writes import Actor
-from tests.factories import add_member, make_resource, make_user
+from tests.factories import add_member, make_resource, make_user, set_access
 from tests.web.conftest import PASSWORD, Web
 
 
@@ -80,15 +78,7 @@ def test_a_viewer_given_editor_on_an_invite_only_workspace_shows_view_only(web_f
     viewer = make_user(web.t, "vera@example.com", password=PASSWORD)
     add_member(web.t, org, viewer, ["viewer"])
     space = make_resource(web.t, org, "workspace", "Secret plans", visibility="invite_only")
-    with web.t.db.transaction() as s:
-        resources.set_member_access(
-            s,
-            web.t.authz,
-            actor=Actor.operator(),
-            org_id=org_id,
-            user_id=viewer.id,
-            changes=[resources.AccessChange(space.id, "editor")],
-        )
+    set_access(web.t, org_id, viewer.id, space.id, "editor")
     page = admin.get(f"/orgs/{org_id}").text
     row = page[page.index("vera@example.com") :]
     row = row[: row.index("</tr>")]
