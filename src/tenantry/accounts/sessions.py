@@ -144,14 +144,21 @@ def authenticate(session: Session, token: str) -> tuple[AuthSession, User] | Non
     if parsed is None:
         return None
     lookup, secret = parsed
-    row = session.scalar(select(AuthSession).where(AuthSession.lookup == lookup))
-    if row is None or not tokens.matches(secret, row.secret_hash):
+    # one statement: this runs on every request a person makes
+    found = session.execute(
+        select(AuthSession, User)
+        .join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.lookup == lookup)
+    ).first()
+    if found is None:
+        return None
+    row, user = found
+    if not tokens.matches(secret, row.secret_hash):
         return None
     now = clock.now()
     if row.revoked_at is not None or now >= row.expires_at or now >= row.last_seen_at + IDLE:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
+    if not user.is_active:
         return None
     return row, user
 

@@ -16,6 +16,8 @@ class OrgNode:
     kinds: frozenset[str]  # its own kind plus kinds derived from its resources
     parent_id: str | None
     revision: int
+    # read with the revision, so a cached snapshot's copy is exactly as fresh as its access
+    require_two_factor: bool = False
 
 
 @dataclass(frozen=True, slots=True)
