@@ -18,6 +18,7 @@ from benchmarks.orgsize import TARGET_RATIO, measure_sizes, size_table
 from benchmarks.peer import Peer, build_peer
 from benchmarks.pg import ENV, copied_to_postgres, postgres_schema
 from benchmarks.report import table
+from benchmarks.served import http_table, measure_http
 from benchmarks.timing import Case, Result, measure
 from benchmarks.workload import Workload, make_workload
 from tenantry.core import Tenantry
@@ -44,6 +45,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--sizes-only", action="store_true", help="print only the organization-size table"
+    )
+    parser.add_argument(
+        "--http-only", action="store_true", help="print only the HTTP table (a real server)"
+    )
+    parser.add_argument(
+        "--workers", default=None, help="worker counts for the HTTP table (1,2,4; quick: 1,2)"
     )
     return parser.parse_args(argv)
 
@@ -106,10 +113,40 @@ def _org_sizes(args: argparse.Namespace) -> None:
     )
 
 
+def _http(args: argparse.Namespace) -> None:
+    """The HTTP table: ``tenantry serve`` on loopback (SQLite, then PostgreSQL), the peer first."""
+    seconds, rate = (1.0, 50) if args.quick else (8.0, 500)
+    workers = tuple(int(n) for n in (args.workers or ("1,2" if args.quick else "1,2,4")).split(","))
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="tenantry-http-") as workdir:
+        url = f"sqlite:///{workdir}/http.db"
+        upgrade(url)
+        _say(f"HTTP on SQLite (workers {workers}) ...")
+        rows += measure_http(url, Path(workdir), seconds=seconds, rate=rate, workers=workers,
+                             peer=True)  # fmt: skip
+        pg_url = os.environ.get(ENV)
+        if pg_url:
+            _say(f"HTTP on PostgreSQL (workers {workers}) ...")
+            with postgres_schema(pg_url):
+                rows += measure_http(pg_url, Path(workdir), seconds=seconds, rate=rate,
+                                     workers=workers, peer=False)  # fmt: skip
+    print()
+    print(http_table(rows))
+    print()
+    print(
+        f"HTTP: a real server on loopback, {seconds:g} s per row after a warm-up; p50/p99 per "
+        f"request (open loop: from the moment each was due); server µs/check = CPU of the "
+        f"server's processes (/proc) over the row / checks answered."
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     args = _parse(argv)
     if args.sizes_only:
         _org_sizes(args)
+        return
+    if args.http_only:
+        _http(args)
         return
     shape = QUICK if args.quick else FULL
     samples, size, repeats, target_s = (200, 100, 3, 0.01) if args.quick else (1000, 1000, 5, 0.15)
@@ -156,6 +193,7 @@ def main(argv: list[str] | None = None) -> None:
             f"median repeat, ops/s its inverse; queries/op counts the SQL statements sent "
             f"(BEGIN aside) over 50 ops. Whole run {time.perf_counter() - started:.0f} s."
         )
+    _http(args)
     _org_sizes(args)
 
 

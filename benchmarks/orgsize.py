@@ -21,6 +21,7 @@ from itertools import count
 from sqlalchemy import event, insert
 from starlette.testclient import TestClient
 
+from benchmarks.report import aligned
 from tenantry.accounts.models import User
 from tenantry.accounts.service import create_user
 from tenantry.accounts.sessions import start_session
@@ -250,13 +251,4 @@ def size_table(engine: str, rows: list[SizeRow]) -> str:
         ]
         for r in rows
     ]
-    table = [header, *body]
-    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(
-            c.ljust(w) if i < 2 else c.rjust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ).rstrip()
-
-    return "\n".join([line(header), "  ".join("-" * w for w in widths), *map(line, body)])
+    return aligned(header, body)

@@ -33,3 +33,17 @@ def table(results: list[Result]) -> str:
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(rows[0]), rule, *(line(r) for r in rows[1:])])
+
+
+def aligned(header: list[str], body: list[list[str]]) -> str:
+    """A plain-text table: the first two columns (engine, row) left-aligned, numbers right."""
+    rows = [header, *body]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i < 2 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    return "\n".join([line(header), "  ".join("-" * w for w in widths), *map(line, body)])
