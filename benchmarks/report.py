@@ -21,18 +21,7 @@ def _cells(r: Result) -> tuple[str, ...]:
 
 
 def table(results: list[Result]) -> str:
-    rows = [HEADERS, *(_cells(r) for r in results)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS))]
-    left = {0, 1}  # text columns; numbers are right-aligned
-
-    def line(row: tuple[str, ...]) -> str:
-        return "  ".join(
-            c.ljust(w) if i in left else c.rjust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        ).rstrip()
-
-    rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(rows[0]), rule, *(line(r) for r in rows[1:])])
+    return aligned(list(HEADERS), [list(_cells(r)) for r in results])
 
 
 def aligned(header: list[str], body: list[list[str]]) -> str:

@@ -20,8 +20,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -148,46 +149,41 @@ def _json(value: object) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode()
 
 
-def _measured(pgid: int, go: object) -> tuple[Run, float]:
-    before = group_cpu_seconds(pgid)
-    run = go()  # type: ignore[operator]
-    return run, group_cpu_seconds(pgid) - before
-
-
 def rows_for(engine: str, pgid: int, org: Org, port: int, seconds: float, rate: int,
              workers: int) -> list[HttpRow]:  # fmt: skip
     """The rows one running server gives: sequential single checks (its CPU per check),
-    saturation, the open-loop rate, and batches of 1,000."""
+    saturation, the open-loop rate, and batches of 1,000 (the last three with one process)."""
     single = check_requests(org, port)
     closed_loop(port, single, connections=4, seconds=1.0)  # warm: imports, snapshots, pools
-    out = []
-    tag = f" ({workers} workers)" if workers > 1 else ""
-    if workers == 1:
-        run, cpu = _measured(
-            pgid, lambda: closed_loop(port, single, connections=1, seconds=seconds)
-        )
-        out.append(HttpRow(engine, "single check, one at a time", run, cpu / max(run.requests, 1)))
-    run, cpu = _measured(pgid, lambda: closed_loop(port, single, connections=16, seconds=seconds))
-    out.append(
-        HttpRow(engine, f"single check, 16 connections{tag}", run, cpu / max(run.requests, 1))
-    )
-    if workers == 1:
-        run, cpu = _measured(
-            pgid, lambda: open_loop(port, single, rate=rate, seconds=seconds, most=64)
-        )
-        out.append(
-            HttpRow(engine, f"single check, open loop {rate}/s", run, cpu / max(run.requests, 1))
-        )
-        batches = check_requests(org, port, batch=1000)
-        closed_loop(port, batches, connections=2, seconds=1.0)
-        run, cpu = _measured(
-            pgid, lambda: closed_loop(port, batches, connections=2, seconds=seconds)
-        )
-        checks = run.requests * 1000
-        out.append(
-            HttpRow(engine, "batch of 1,000, 2 connections", run, cpu / max(checks, 1), 1000)
-        )
-    return out
+
+    def row(label: str, go: Callable[[], Run], checks_per_request: int = 1) -> HttpRow:
+        before = group_cpu_seconds(pgid)
+        run = go()
+        cpu = group_cpu_seconds(pgid) - before
+        return HttpRow(engine, label, run, cpu / max(run.requests * checks_per_request, 1),
+                       checks_per_request)  # fmt: skip
+
+    if workers > 1:
+        saturated = partial(closed_loop, port, single, connections=16, seconds=seconds)
+        return [row(f"single check, 16 connections ({workers} workers)", saturated)]
+    rows = [
+        row(
+            "single check, one at a time",
+            partial(closed_loop, port, single, connections=1, seconds=seconds),
+        ),
+        row(
+            "single check, 16 connections",
+            partial(closed_loop, port, single, connections=16, seconds=seconds),
+        ),
+        row(
+            f"single check, open loop {rate}/s",
+            partial(open_loop, port, single, rate=rate, seconds=seconds, most=64),
+        ),
+    ]
+    batches = check_requests(org, port, batch=1000)
+    closed_loop(port, batches, connections=2, seconds=1.0)  # warm, after the single rows
+    batched = partial(closed_loop, port, batches, connections=2, seconds=seconds)
+    return [*rows, row("batch of 1,000, 2 connections", batched, 1000)]
 
 
 def measure_http(
